@@ -1,0 +1,471 @@
+package dev.topiary.llama;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.TopiaryException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * The architecture of a Llama 3.x model, as a Hugging Face {@code config.json} states it.
+ *
+ * <p>Immutable. {@link #read(Path)} parses a config file; fields Topiary does not model (architectures,
+ * transformers_version, quantization settings, ...) are kept and written back unchanged by {@link #toJson()}.
+ * {@link #toBuilder()} varies a config, which is how pruning describes its targets.
+ */
+public final class LlamaConfig {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final int hiddenSize;
+    private final int intermediateSize;
+    private final int numAttentionHeads;
+    private final int numKeyValueHeads;
+    private final int headDim;
+    private final int numHiddenLayers;
+    private final double rmsNormEps;
+    private final double ropeTheta;
+    private final RopeScaling ropeScaling;
+    private final int vocabSize;
+    private final boolean tieWordEmbeddings;
+    private final int maxPositionEmbeddings;
+    private final int bosTokenId;
+    private final List<Integer> eosTokenIds;
+    private final String torchDtype;
+    private final ObjectNode otherFields;
+
+    private LlamaConfig(Builder b) {
+        hiddenSize = positive("hidden_size", b.hiddenSize);
+        intermediateSize = positive("intermediate_size", b.intermediateSize);
+        numAttentionHeads = positive("num_attention_heads", b.numAttentionHeads);
+        numKeyValueHeads = positive("num_key_value_heads", b.numKeyValueHeads == 0 ? numAttentionHeads : b.numKeyValueHeads);
+        headDim = positive("head_dim", b.headDim == 0 ? defaultHeadDim(hiddenSize, numAttentionHeads) : b.headDim);
+        numHiddenLayers = positive("num_hidden_layers", b.numHiddenLayers);
+        vocabSize = positive("vocab_size", b.vocabSize);
+        maxPositionEmbeddings = positive("max_position_embeddings", b.maxPositionEmbeddings);
+        if (numAttentionHeads % numKeyValueHeads != 0) {
+            throw new IllegalArgumentException("num_attention_heads (" + numAttentionHeads
+                    + ") must be a multiple of num_key_value_heads (" + numKeyValueHeads + ")");
+        }
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim must be even for rotary embeddings, got " + headDim);
+        }
+        if (!(b.rmsNormEps > 0)) {
+            throw new IllegalArgumentException("rms_norm_eps must be positive, got " + b.rmsNormEps);
+        }
+        if (!(b.ropeTheta > 0)) {
+            throw new IllegalArgumentException("rope_theta must be positive, got " + b.ropeTheta);
+        }
+        rmsNormEps = b.rmsNormEps;
+        ropeTheta = b.ropeTheta;
+        ropeScaling = b.ropeScaling;
+        tieWordEmbeddings = b.tieWordEmbeddings;
+        bosTokenId = b.bosTokenId;
+        eosTokenIds = List.copyOf(b.eosTokenIds);
+        torchDtype = b.torchDtype;
+        otherFields = b.otherFields.deepCopy();
+    }
+
+    private static int defaultHeadDim(int hidden, int heads) {
+        if (hidden % heads != 0) {
+            throw new IllegalArgumentException("head_dim is not given and hidden_size (" + hidden
+                    + ") is not a multiple of num_attention_heads (" + heads + ")");
+        }
+        return hidden / heads;
+    }
+
+    private static int positive(String field, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(field + " must be a positive integer, got " + value);
+        }
+        return value;
+    }
+
+    /** Starts a config; hidden, FFN, heads, layers and vocabulary sizes are required, the rest have defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this config's values, to vary it. */
+    public Builder toBuilder() {
+        Builder b = new Builder()
+                .setHiddenSize(hiddenSize)
+                .setIntermediateSize(intermediateSize)
+                .setNumAttentionHeads(numAttentionHeads)
+                .optNumKeyValueHeads(numKeyValueHeads)
+                .optHeadDim(headDim)
+                .setNumHiddenLayers(numHiddenLayers)
+                .optRmsNormEps(rmsNormEps)
+                .optRopeTheta(ropeTheta)
+                .optRopeScaling(ropeScaling)
+                .setVocabSize(vocabSize)
+                .optTieWordEmbeddings(tieWordEmbeddings)
+                .optMaxPositionEmbeddings(maxPositionEmbeddings)
+                .optBosTokenId(bosTokenId)
+                .optEosTokenIds(eosTokenIds)
+                .optTorchDtype(torchDtype);
+        b.otherFields = otherFields.deepCopy();
+        return b;
+    }
+
+    /** Reads {@code config.json}, or the {@code config.json} inside a directory. */
+    public static LlamaConfig read(Path path) {
+        Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new TopiaryException("config file not found: " + file);
+        } catch (IOException e) {
+            throw new TopiaryException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        return fromJson(text, file.toString());
+    }
+
+    /**
+     * Parses config JSON. {@code source} names where it came from, for error messages.
+     *
+     * @throws TopiaryException naming the field and what was expected when the JSON is not a usable Llama config
+     */
+    public static LlamaConfig fromJson(String json, String source) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new TopiaryException(source + " is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new TopiaryException(source + " must hold a JSON object");
+        }
+        return new ConfigParser((ObjectNode) root, source).parse();
+    }
+
+    /** This config as Hugging Face {@code config.json}: known fields as set here, all other fields as read. */
+    public ObjectNode toJson() {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        if (otherFields.isEmpty()) {
+            ArrayNode architectures = out.putArray("architectures");
+            architectures.add("LlamaForCausalLM");
+            out.put("model_type", "llama");
+            out.put("hidden_act", "silu");
+            out.put("attention_bias", false);
+            out.put("mlp_bias", false);
+        }
+        out.setAll(otherFields);
+        out.put("hidden_size", hiddenSize);
+        out.put("intermediate_size", intermediateSize);
+        out.put("num_attention_heads", numAttentionHeads);
+        out.put("num_key_value_heads", numKeyValueHeads);
+        out.put("head_dim", headDim);
+        out.put("num_hidden_layers", numHiddenLayers);
+        out.put("rms_norm_eps", rmsNormEps);
+        out.put("rope_theta", ropeTheta);
+        if (ropeScaling == null) {
+            out.putNull("rope_scaling");
+        } else {
+            ObjectNode rs = out.putObject("rope_scaling");
+            rs.put("rope_type", RopeScaling.TYPE);
+            rs.put("factor", ropeScaling.factor());
+            rs.put("low_freq_factor", ropeScaling.lowFreqFactor());
+            rs.put("high_freq_factor", ropeScaling.highFreqFactor());
+            rs.put("original_max_position_embeddings", ropeScaling.originalMaxPositionEmbeddings());
+        }
+        out.put("vocab_size", vocabSize);
+        out.put("tie_word_embeddings", tieWordEmbeddings);
+        out.put("max_position_embeddings", maxPositionEmbeddings);
+        out.put("bos_token_id", bosTokenId);
+        if (eosTokenIds.size() == 1) {
+            out.put("eos_token_id", eosTokenIds.get(0));
+        } else {
+            ArrayNode eos = out.putArray("eos_token_id");
+            eosTokenIds.forEach(eos::add);
+        }
+        if (torchDtype != null) {
+            out.put("torch_dtype", torchDtype);
+        }
+        return out;
+    }
+
+    /** Writes {@link #toJson()} to a file, via a temporary name renamed when complete. */
+    public void write(Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, toJsonString());
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** {@link #toJson()} as indented text. */
+    public String toJsonString() {
+        try {
+            return JSON.writeValueAsString(toJson()) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public int hiddenSize() { return hiddenSize; }
+    public int intermediateSize() { return intermediateSize; }
+    public int numAttentionHeads() { return numAttentionHeads; }
+    public int numKeyValueHeads() { return numKeyValueHeads; }
+    /** Width of one attention head; may differ from hidden / heads (Minitron-4B-Width keeps 128 at hidden 3072). */
+    public int headDim() { return headDim; }
+    public int numHiddenLayers() { return numHiddenLayers; }
+    public double rmsNormEps() { return rmsNormEps; }
+    public double ropeTheta() { return ropeTheta; }
+    /** The llama3 rotary scaling, or null when frequencies are unscaled. */
+    public RopeScaling ropeScaling() { return ropeScaling; }
+    public int vocabSize() { return vocabSize; }
+    public boolean tieWordEmbeddings() { return tieWordEmbeddings; }
+    public int maxPositionEmbeddings() { return maxPositionEmbeddings; }
+    public int bosTokenId() { return bosTokenId; }
+    /** Token ids that end generation (Llama-3.1 has three). */
+    public List<Integer> eosTokenIds() { return eosTokenIds; }
+    /** The dtype the checkpoint was saved in ("bfloat16", "float16", "float32"), or null when not stated. */
+    public String torchDtype() { return torchDtype; }
+
+    /** Query heads that share one key/value head. */
+    public int queryGroupSize() { return numAttentionHeads / numKeyValueHeads; }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LlamaConfig other && toJson().equals(other.toJson());
+    }
+
+    @Override
+    public int hashCode() {
+        return toJson().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "LlamaConfig{layers=" + numHiddenLayers + ", hidden=" + hiddenSize + ", ffn=" + intermediateSize
+                + ", heads=" + numAttentionHeads + ", kv_heads=" + numKeyValueHeads + ", head_dim=" + headDim
+                + ", vocab=" + vocabSize + ", rope_theta=" + ropeTheta
+                + (ropeScaling == null ? "" : ", rope_scaling=llama3(x" + ropeScaling.factor() + ")")
+                + (tieWordEmbeddings ? ", tied" : "") + "}";
+    }
+
+    /** Builds a {@link LlamaConfig}: {@code set*} values are required, {@code opt*} values have defaults. */
+    public static final class Builder {
+        private int hiddenSize;
+        private int intermediateSize;
+        private int numAttentionHeads;
+        private int numKeyValueHeads;
+        private int headDim;
+        private int numHiddenLayers;
+        private double rmsNormEps = 1e-5;
+        private double ropeTheta = 500000;
+        private RopeScaling ropeScaling;
+        private int vocabSize;
+        private boolean tieWordEmbeddings;
+        private int maxPositionEmbeddings = 131072;
+        private int bosTokenId = 0;
+        private List<Integer> eosTokenIds = List.of(1);
+        private String torchDtype;
+        private ObjectNode otherFields = JsonNodeFactory.instance.objectNode();
+
+        private Builder() {}
+
+        public Builder setHiddenSize(int v) { hiddenSize = v; return this; }
+        public Builder setIntermediateSize(int v) { intermediateSize = v; return this; }
+        public Builder setNumAttentionHeads(int v) { numAttentionHeads = v; return this; }
+        /** Defaults to the number of attention heads (multi-head attention). */
+        public Builder optNumKeyValueHeads(int v) { numKeyValueHeads = v; return this; }
+        /** Defaults to hidden size / attention heads. */
+        public Builder optHeadDim(int v) { headDim = v; return this; }
+        public Builder setNumHiddenLayers(int v) { numHiddenLayers = v; return this; }
+        /** Defaults to 1e-5, as Llama 3.x. */
+        public Builder optRmsNormEps(double v) { rmsNormEps = v; return this; }
+        /** Defaults to 500000, as Llama 3.x. */
+        public Builder optRopeTheta(double v) { ropeTheta = v; return this; }
+        /** Defaults to none. */
+        public Builder optRopeScaling(RopeScaling v) { ropeScaling = v; return this; }
+        public Builder setVocabSize(int v) { vocabSize = v; return this; }
+        /** Defaults to false: a separate {@code lm_head.weight}. */
+        public Builder optTieWordEmbeddings(boolean v) { tieWordEmbeddings = v; return this; }
+        /** Defaults to 131072, as Llama-3.1. */
+        public Builder optMaxPositionEmbeddings(int v) { maxPositionEmbeddings = v; return this; }
+        /** Defaults to 0. */
+        public Builder optBosTokenId(int v) { bosTokenId = v; return this; }
+        /** Defaults to [1]. */
+        public Builder optEosTokenIds(List<Integer> v) { eosTokenIds = List.copyOf(v); return this; }
+        /** Defaults to not stated. */
+        public Builder optTorchDtype(String v) { torchDtype = v; return this; }
+
+        public LlamaConfig build() {
+            return new LlamaConfig(this);
+        }
+    }
+
+    /** Reads the known fields out of a config object and keeps the rest; every error names the field. */
+    private static final class ConfigParser {
+        private final ObjectNode root;
+        private final String source;
+
+        ConfigParser(ObjectNode root, String source) {
+            this.root = root;
+            this.source = source;
+        }
+
+        LlamaConfig parse() {
+            String modelType = root.path("model_type").asText("llama");
+            if (!modelType.equals("llama")) {
+                throw error("model_type", "is '" + modelType + "'; Topiary reads Llama checkpoints (model_type 'llama')");
+            }
+            String act = root.path("hidden_act").asText("silu");
+            if (!act.equals("silu")) {
+                throw error("hidden_act", "is '" + act + "'; Llama uses 'silu'");
+            }
+            for (String bias : List.of("attention_bias", "mlp_bias")) {
+                if (root.path(bias).asBoolean(false)) {
+                    throw error(bias, "is true; Topiary's Llama has no bias terms");
+                }
+            }
+            Builder b = builder()
+                    .setHiddenSize(requiredInt("hidden_size"))
+                    .setIntermediateSize(requiredInt("intermediate_size"))
+                    .setNumAttentionHeads(requiredInt("num_attention_heads"))
+                    .optNumKeyValueHeads(optionalInt("num_key_value_heads", 0))
+                    .optHeadDim(optionalInt("head_dim", 0))
+                    .setNumHiddenLayers(requiredInt("num_hidden_layers"))
+                    .optRmsNormEps(optionalDouble("rms_norm_eps", 1e-6))
+                    .optRopeTheta(optionalDouble("rope_theta", 10000))
+                    .optRopeScaling(ropeScaling())
+                    .setVocabSize(requiredInt("vocab_size"))
+                    .optTieWordEmbeddings(optionalBoolean("tie_word_embeddings", false))
+                    .optMaxPositionEmbeddings(optionalInt("max_position_embeddings", 2048))
+                    .optBosTokenId(optionalInt("bos_token_id", 1))
+                    .optEosTokenIds(eosTokenIds())
+                    .optTorchDtype(optionalText("torch_dtype", optionalText("dtype", null)));
+            ObjectNode other = root.deepCopy();
+            other.remove(List.of("hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads",
+                    "head_dim", "num_hidden_layers", "rms_norm_eps", "rope_theta", "rope_scaling", "vocab_size",
+                    "tie_word_embeddings", "max_position_embeddings", "bos_token_id", "eos_token_id",
+                    "torch_dtype", "dtype"));
+            b.otherFields = other;
+            try {
+                return b.build();
+            } catch (IllegalArgumentException e) {
+                throw new TopiaryException(source + ": " + e.getMessage());
+            }
+        }
+
+        private RopeScaling ropeScaling() {
+            JsonNode rs = root.get("rope_scaling");
+            if (rs == null || rs.isNull()) {
+                return null;
+            }
+            if (!rs.isObject()) {
+                throw error("rope_scaling", "must be an object or null");
+            }
+            String type = rs.path("rope_type").asText(rs.path("type").asText(""));
+            if (type.equals("default")) {
+                return null;
+            }
+            if (!type.equals(RopeScaling.TYPE)) {
+                throw error("rope_scaling.rope_type", "is '" + type + "'; Topiary implements 'llama3' scaling only");
+            }
+            try {
+                return new RopeScaling(
+                        number(rs, "rope_scaling.factor").doubleValue(),
+                        number(rs, "rope_scaling.low_freq_factor").doubleValue(),
+                        number(rs, "rope_scaling.high_freq_factor").doubleValue(),
+                        number(rs, "rope_scaling.original_max_position_embeddings").intValue());
+            } catch (IllegalArgumentException e) {
+                throw new TopiaryException(source + ": " + e.getMessage());
+            }
+        }
+
+        private Number number(JsonNode parent, String path) {
+            String field = path.substring(path.lastIndexOf('.') + 1);
+            JsonNode n = parent.get(field);
+            if (n == null || !n.isNumber()) {
+                throw error(path, n == null ? "is required (a number)" : "must be a number, got " + n);
+            }
+            return n.numberValue();
+        }
+
+        private List<Integer> eosTokenIds() {
+            JsonNode n = root.get("eos_token_id");
+            if (n == null || n.isNull()) {
+                return List.of(2);
+            }
+            List<Integer> ids = new ArrayList<>();
+            if (n.isIntegralNumber()) {
+                ids.add(n.intValue());
+            } else if (n.isArray() && !n.isEmpty()) {
+                for (Iterator<JsonNode> it = n.elements(); it.hasNext(); ) {
+                    JsonNode e = it.next();
+                    if (!e.isIntegralNumber()) {
+                        throw error("eos_token_id", "must hold integers, got " + e);
+                    }
+                    ids.add(e.intValue());
+                }
+            } else {
+                throw error("eos_token_id", "must be an integer or a non-empty list of integers, got " + n);
+            }
+            return ids;
+        }
+
+        private int requiredInt(String field) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                throw error(field, "is required (a positive integer)");
+            }
+            return integer(field, n);
+        }
+
+        private int optionalInt(String field, int fallback) {
+            JsonNode n = root.get(field);
+            return n == null || n.isNull() ? fallback : integer(field, n);
+        }
+
+        private int integer(String field, JsonNode n) {
+            if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+                throw error(field, "must be an integer, got " + n);
+            }
+            return n.intValue();
+        }
+
+        private double optionalDouble(String field, double fallback) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                return fallback;
+            }
+            if (!n.isNumber()) {
+                throw error(field, "must be a number, got " + n);
+            }
+            return n.doubleValue();
+        }
+
+        private boolean optionalBoolean(String field, boolean fallback) {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                return fallback;
+            }
+            if (!n.isBoolean()) {
+                throw error(field, "must be true or false, got " + n);
+            }
+            return n.booleanValue();
+        }
+
+        private String optionalText(String field, String fallback) {
+            JsonNode n = root.get(field);
+            return n == null || n.isNull() ? fallback : n.asText();
+        }
+
+        private TopiaryException error(String field, String problem) {
+            return new TopiaryException(source + ": field '" + field + "' " + problem);
+        }
+    }
+}
