@@ -1,0 +1,76 @@
+package dev.topiary.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.core.Linear;
+
+/**
+ * Causal grouped-query self-attention. Query heads are grouped by the key/value head they share (Hugging Face's
+ * {@code repeat_kv} order: query head h reads kv head h / groupSize), and each group attends with one batched
+ * matrix product, so keys and values are never copied per query head.
+ */
+final class Attention {
+
+    private final NDArray q;
+    private final NDArray k;
+    private final NDArray v;
+    private final NDArray o;
+    private final int kvHeads;
+    private final int groupSize;
+    private final int headDim;
+    private final float scale;
+
+    Attention(LlamaConfig config, NDArray q, NDArray k, NDArray v, NDArray o) {
+        this.q = q;
+        this.k = k;
+        this.v = v;
+        this.o = o;
+        this.kvHeads = config.numKeyValueHeads();
+        this.groupSize = config.queryGroupSize();
+        this.headDim = config.headDim();
+        this.scale = (float) (1.0 / Math.sqrt(headDim));
+    }
+
+    /**
+     * @param x {@code [B, T, D]}
+     * @param rope cosines and sines for the T new positions
+     * @param mask additive {@code [T, S]} mask over all S visible positions, or null when every key is visible
+     * @param cache holds earlier positions' keys and values and receives these; null for a full-sequence pass
+     */
+    NDArray forward(NDArray x, NDArray[] rope, NDArray mask, KvCache cache, int layer) {
+        long batch = x.getShape().get(0);
+        long steps = x.getShape().get(1);
+        NDArray queries = Linear.linear(x, q).singletonOrThrow()
+                .reshape(batch, steps, kvHeads, groupSize, headDim)
+                .transpose(0, 2, 3, 1, 4);
+        NDArray keys = Linear.linear(x, k).singletonOrThrow()
+                .reshape(batch, steps, kvHeads, headDim)
+                .transpose(0, 2, 1, 3);
+        NDArray values = Linear.linear(x, v).singletonOrThrow()
+                .reshape(batch, steps, kvHeads, headDim)
+                .transpose(0, 2, 1, 3);
+        queries = RotaryEmbedding.apply(queries, rope);
+        keys = RotaryEmbedding.apply(keys, rope);
+        if (cache != null) {
+            NDArray[] all = cache.append(layer, keys, values);
+            keys = all[0];
+            values = all[1];
+        }
+        long visible = keys.getShape().get(2);
+        NDArray scores = queries.reshape(batch, kvHeads, groupSize * steps, headDim)
+                .matMul(keys.transpose(0, 1, 3, 2))
+                .reshape(batch, kvHeads, groupSize, steps, visible)
+                .toType(DataType.FLOAT32, false)
+                .mul(scale);
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        NDArray probabilities = scores.softmax(-1).toType(x.getDataType(), false);
+        NDArray heads = probabilities.reshape(batch, kvHeads, groupSize * steps, visible)
+                .matMul(values)
+                .reshape(batch, kvHeads, groupSize, steps, headDim)
+                .transpose(0, 3, 1, 2, 4)
+                .reshape(batch, steps, (long) kvHeads * groupSize * headDim);
+        return Linear.linear(heads, o).singletonOrThrow();
+    }
+}

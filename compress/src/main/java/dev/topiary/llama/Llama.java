@@ -1,0 +1,289 @@
+package dev.topiary.llama;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import dev.topiary.TopiaryException;
+import dev.topiary.engine.Engines;
+import dev.topiary.engine.NativeArrays;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A Llama 3.x decoder on DJL's PyTorch engine: token embeddings, pre-norm decoder layers with grouped-query
+ * attention and SwiGLU MLPs, a final RMSNorm and a tied or separate LM head.
+ *
+ * <p>The model owns its parameters (named as in Hugging Face checkpoints, see {@link LlamaLayout}) and frees them
+ * on {@link #close()}. Forward passes leave no intermediate arrays behind: only the returned logits, which belong
+ * to the caller (and to the caller's {@link NDScope}, if any).
+ */
+public final class Llama implements AutoCloseable {
+
+    /** Standard deviation of Hugging Face's default initialisation ({@code initializer_range}). */
+    public static final double INIT_STD = 0.02;
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final Map<String, NDArray> parameters;
+    private final NDArray embedTokens;
+    private final List<TransformerBlock> layers;
+    private final RmsNorm finalNorm;
+    private final NDArray lmHead;
+    private final RotaryEmbedding rotary;
+    private final DataType dataType;
+
+    private Llama(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters) {
+        this.config = config;
+        this.manager = manager;
+        this.parameters = Collections.unmodifiableMap(parameters);
+        this.embedTokens = parameters.get(LlamaLayout.EMBED_TOKENS);
+        this.dataType = embedTokens.getDataType();
+        List<TransformerBlock> blocks = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            blocks.add(new TransformerBlock(
+                    new RmsNorm(parameters.get(LlamaLayout.inputNorm(i)), config.rmsNormEps()),
+                    new Attention(config,
+                            parameters.get(LlamaLayout.qProj(i)), parameters.get(LlamaLayout.kProj(i)),
+                            parameters.get(LlamaLayout.vProj(i)), parameters.get(LlamaLayout.oProj(i))),
+                    new RmsNorm(parameters.get(LlamaLayout.postAttentionNorm(i)), config.rmsNormEps()),
+                    new FeedForward(parameters.get(LlamaLayout.gateProj(i)), parameters.get(LlamaLayout.upProj(i)),
+                            parameters.get(LlamaLayout.downProj(i)))));
+        }
+        this.layers = List.copyOf(blocks);
+        this.finalNorm = new RmsNorm(parameters.get(LlamaLayout.FINAL_NORM), config.rmsNormEps());
+        this.lmHead = config.tieWordEmbeddings() ? embedTokens : parameters.get(LlamaLayout.LM_HEAD);
+        this.rotary = new RotaryEmbedding(config);
+    }
+
+    /**
+     * A model made of the given tensors, which it takes ownership of (they move to the model's manager, on the
+     * device of the first one, converted to its floating type).
+     *
+     * @param source names where the tensors came from, for error messages
+     * @throws TopiaryException when a tensor the config needs is missing, has another shape, or is unexpected
+     */
+    public static Llama fromParameters(LlamaConfig config, Map<String, NDArray> tensors, String source) {
+        Map<String, long[]> expected = LlamaLayout.shapes(config);
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            NDArray t = tensors.get(e.getKey());
+            if (t == null) {
+                throw new TopiaryException(source + " has no tensor " + e.getKey() + ", which the config requires ("
+                        + config + ")");
+            }
+            checkShape(source, e.getKey(), t.getShape(), e.getValue(), config);
+        }
+        for (String name : tensors.keySet()) {
+            if (!expected.containsKey(name) && !ignorable(name, config)) {
+                throw new TopiaryException(source + " holds tensor " + name + ", which a Llama with this config does"
+                        + " not have (" + config + ")");
+            }
+        }
+        NDArray first = tensors.get(LlamaLayout.EMBED_TOKENS);
+        NDManager manager = Engines.engine().newBaseManager(first.getDevice());
+        DataType type = first.getDataType();
+        Map<String, NDArray> owned = new LinkedHashMap<>();
+        for (String name : expected.keySet()) {
+            NDArray t = tensors.get(name);
+            NDArray converted = t.getDataType() == type ? t : t.toType(type, false);
+            if (converted != t) {
+                t.close();
+            }
+            converted.attach(manager);
+            converted.setName(name);
+            owned.put(name, converted);
+        }
+        tensors.forEach((name, t) -> {
+            if (!owned.containsKey(name)) {
+                t.close();
+            }
+        });
+        return new Llama(config, manager, owned);
+    }
+
+    private static boolean ignorable(String name, LlamaConfig config) {
+        return name.endsWith("rotary_emb.inv_freq") || (config.tieWordEmbeddings() && name.equals(LlamaLayout.LM_HEAD));
+    }
+
+    private static void checkShape(String source, String name, Shape actual, long[] expected, LlamaConfig config) {
+        if (!Arrays.equals(actual.getShape(), expected)) {
+            throw new TopiaryException(source + ": tensor " + name + " has shape " + Arrays.toString(actual.getShape())
+                    + " but the config (" + config + ") expects " + Arrays.toString(expected));
+        }
+    }
+
+    /**
+     * A freshly initialised model as Hugging Face initialises Llama: linear and embedding weights from
+     * N(0, {@value #INIT_STD}), norm weights one. The values come from Java's {@link SplittableRandom} seeded by
+     * {@code seed} and each tensor's name, so they are identical on every machine and device.
+     */
+    public static Llama random(LlamaConfig config, long seed, Device device, DataType type) {
+        NDManager staging = Engines.engine().newBaseManager(device);
+        try {
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            for (Map.Entry<String, long[]> e : LlamaLayout.shapes(config).entrySet()) {
+                Shape shape = new Shape(e.getValue());
+                boolean norm = shape.dimension() == 1;
+                SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + e.getKey().hashCode());
+                NDArray t = NativeArrays.build(staging, shape, DataType.FLOAT32, (row, rows, buffer) -> {
+                    long n = rows * (shape.size() / Math.max(1, shape.get(0)));
+                    for (long i = 0; i < n; i++) {
+                        buffer.putFloat(norm ? 1f : (float) (random.nextGaussian() * INIT_STD));
+                    }
+                });
+                tensors.put(e.getKey(), type == DataType.FLOAT32 ? t : t.toType(type, false));
+            }
+            return fromParameters(config, tensors, "random initialisation");
+        } finally {
+            staging.close();
+        }
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public Device device() {
+        return embedTokens.getDevice();
+    }
+
+    /** The floating type parameters and activations are held in (fp32 on the CPU; fp16 or fp32 on a GPU). */
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** The live parameters by Hugging Face name, in checkpoint order (no lm_head when tied). */
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    /** The manager that owns the parameters; arrays the caller makes for this model (token ids) may live under it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** An empty cache for incremental decoding with {@link #forward(NDArray, KvCache)}. */
+    public KvCache newCache() {
+        return new KvCache(manager, layers.size());
+    }
+
+    /** Logits {@code [B, T, V]} in fp32 for token ids {@code [B, T]} at positions 0..T-1. */
+    public NDArray forward(NDArray ids) {
+        return forward(ids, null);
+    }
+
+    /**
+     * Logits {@code [B, T, V]} in fp32 for token ids {@code [B, T]} at the positions after those the cache holds;
+     * the cache receives their keys and values. With a null cache the positions are 0..T-1.
+     */
+    public NDArray forward(NDArray ids, KvCache cache) {
+        int start = cache == null ? 0 : cache.length();
+        Shape shape = ids.getShape();
+        if (shape.dimension() != 2 || shape.get(1) == 0) {
+            throw new TopiaryException("token ids must have shape [batch, steps] with at least one step, got " + shape);
+        }
+        int steps = Math.toIntExact(shape.get(1));
+        if (start + steps > config.maxPositionEmbeddings()) {
+            throw new TopiaryException("positions up to " + (start + steps) + " exceed max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        NDArray logits;
+        try (NDScope scope = new NDScope()) {
+            NDArray tokens = ids.toDevice(device(), false);
+            checkVocabulary(tokens);
+            NDManager m = tokens.getManager();
+            NDArray[] rope = rotary.table(m, start, steps, dataType);
+            for (int i = 0; i < rope.length; i++) {
+                rope[i] = rope[i].toDevice(device(), false);
+            }
+            NDArray mask = steps == 1 ? null : causalMask(m, start, steps).toDevice(device(), false);
+            NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+            for (int i = 0; i < layers.size(); i++) {
+                h = layers.get(i).forward(h, rope, mask, cache, i);
+            }
+            logits = Linear.linear(finalNorm.forward(h), lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);
+            NDScope.unregister(logits);
+        }
+        NDScope.register(logits);
+        if (cache != null) {
+            cache.advance(steps);
+        }
+        return logits;
+    }
+
+    /** Logits {@code [T][V]} for one sequence of token ids, on the CPU in Java arrays. */
+    public float[][] logits(int[] ids) {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray logits = forward(m.create(ids, new Shape(1, ids.length)));
+            float[] flat = logits.toFloatArray();
+            logits.close();
+            int vocab = config.vocabSize();
+            float[][] rows = new float[ids.length][];
+            for (int t = 0; t < ids.length; t++) {
+                rows[t] = Arrays.copyOfRange(flat, t * vocab, (t + 1) * vocab);
+            }
+            return rows;
+        }
+    }
+
+    private void checkVocabulary(NDArray tokens) {
+        if (!tokens.getDataType().isInteger()) {
+            throw new TopiaryException("token ids must be integers, got " + tokens.getDataType());
+        }
+        long min = tokens.min().toType(DataType.INT64, false).getLong();
+        long max = tokens.max().toType(DataType.INT64, false).getLong();
+        if (min < 0 || max >= config.vocabSize()) {
+            throw new TopiaryException("token id " + (min < 0 ? min : max) + " is outside the vocabulary: ids must be"
+                    + " in [0, " + config.vocabSize() + ")");
+        }
+    }
+
+    /** Additive mask {@code [T, start + T]}: query t (at position start + t) sees keys at positions <= start + t. */
+    private static NDArray causalMask(NDManager m, int start, int steps) {
+        int visible = start + steps;
+        float[] mask = new float[steps * visible];
+        for (int t = 0; t < steps; t++) {
+            Arrays.fill(mask, t * visible + start + t + 1, (t + 1) * visible, Float.NEGATIVE_INFINITY);
+        }
+        return m.create(mask, new Shape(steps, visible));
+    }
+
+    /** Parameters, counting a tied embedding once. */
+    public long parameterCount() {
+        return LlamaLayout.parameterCount(config);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    /** The module tree with shapes, as a REPL shows it. */
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder();
+        s.append("Llama(").append(String.format("%,d", parameterCount())).append(" parameters, ")
+                .append(dataType).append(" on ").append(device()).append(")\n");
+        s.append("  embed_tokens: ").append(embedTokens.getShape()).append('\n');
+        s.append("  layers: ").append(config.numHiddenLayers()).append(" x [attention: ")
+                .append(config.numAttentionHeads()).append(" heads / ").append(config.numKeyValueHeads())
+                .append(" kv of ").append(config.headDim()).append(", mlp: ").append(config.hiddenSize())
+                .append(" -> ").append(config.intermediateSize()).append(" -> ").append(config.hiddenSize())
+                .append(" (SwiGLU)]\n");
+        s.append("  norm: RMSNorm(").append(config.hiddenSize()).append(", eps=").append(config.rmsNormEps())
+                .append(")\n");
+        s.append("  lm_head: ").append(config.tieWordEmbeddings() ? "tied to embed_tokens" : lmHead.getShape());
+        return s.toString();
+    }
+
+}

@@ -1,0 +1,161 @@
+package dev.topiary.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.topiary.TopiaryException;
+import dev.topiary.engine.Engines;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The DJL forward pass against the independent double-precision {@link ReferenceLlama}. */
+class LlamaForwardTest {
+
+    private static final double TOLERANCE = 1e-4;
+    private static NDManager manager;
+
+    @BeforeAll
+    static void start() {
+        manager = Engines.engine().newBaseManager();
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    static Stream<Arguments> architectures() {
+        return Stream.of(
+                Arguments.of("multi-head, untied", config(16, 4, 4, 0, false, null)),
+                Arguments.of("grouped-query, untied", config(16, 4, 2, 0, false, null)),
+                Arguments.of("grouped-query, tied", config(16, 4, 1, 0, true, null)),
+                Arguments.of("multi-head, llama3 rope scaling", config(16, 4, 4, 0, false, new RopeScaling(8, 1, 4, 16))),
+                Arguments.of("grouped-query, llama3 scaling, tied", config(16, 4, 2, 0, true, new RopeScaling(4, 1, 2, 8))),
+                Arguments.of("head_dim != hidden/heads (Minitron-4B-Width-like)", config(12, 4, 2, 6, false,
+                        new RopeScaling(8, 1, 4, 16))));
+    }
+
+    static LlamaConfig config(int hidden, int heads, int kvHeads, int headDim, boolean tied, RopeScaling scaling) {
+        return LlamaConfig.builder()
+                .setHiddenSize(hidden).setIntermediateSize(hidden * 7 / 2).setNumAttentionHeads(heads)
+                .optNumKeyValueHeads(kvHeads).optHeadDim(headDim).setNumHiddenLayers(2).setVocabSize(29)
+                .optRopeTheta(50).optRopeScaling(scaling).optTieWordEmbeddings(tied).optMaxPositionEmbeddings(64)
+                .build();
+    }
+
+    private static final int[] IDS = {5, 0, 28, 17, 3, 3, 12, 9, 22, 1, 6};
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("architectures")
+    void logitsMatchTheReferenceImplementation(String name, LlamaConfig config) {
+        Map<String, float[]> weights = TestWeights.random(config, 7);
+        double[][] expected = new ReferenceLlama(config, weights).logits(IDS);
+        try (Llama model = TestWeights.toModel(config, weights, manager.newSubManager())) {
+            assertClose(expected, model.logits(IDS), name);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("architectures")
+    void cachedDecodingMatchesTheFullForward(String name, LlamaConfig config) {
+        Map<String, float[]> weights = TestWeights.random(config, 11);
+        try (Llama model = TestWeights.toModel(config, weights, manager.newSubManager());
+                NDManager m = manager.newSubManager();
+                KvCache cache = model.newCache()) {
+            float[][] full = model.logits(IDS);
+            // A prompt of four tokens in one step, then the rest one token at a time.
+            float[][] cached = new float[IDS.length][];
+            int prompt = 4;
+            int[] head = java.util.Arrays.copyOf(IDS, prompt);
+            float[] first = model.forward(m.create(head, new Shape(1, prompt)), cache).toFloatArray();
+            int vocab = config.vocabSize();
+            for (int t = 0; t < prompt; t++) {
+                cached[t] = java.util.Arrays.copyOfRange(first, t * vocab, (t + 1) * vocab);
+            }
+            for (int t = prompt; t < IDS.length; t++) {
+                assertEquals(t, cache.length());
+                cached[t] = model.forward(m.create(new int[] {IDS[t]}, new Shape(1, 1)), cache).toFloatArray();
+            }
+            for (int t = 0; t < IDS.length; t++) {
+                for (int v = 0; v < vocab; v++) {
+                    assertEquals(full[t][v], cached[t][v], 1e-5, name + ": position " + t + ", token " + v);
+                }
+            }
+        }
+    }
+
+    @Test
+    void batchedSequencesGetTheirOwnLogits() {
+        LlamaConfig config = config(16, 4, 2, 0, false, null);
+        Map<String, float[]> weights = TestWeights.random(config, 3);
+        ReferenceLlama reference = new ReferenceLlama(config, weights);
+        int[] a = {1, 2, 3, 4};
+        int[] b = {9, 8, 7, 6};
+        try (Llama model = TestWeights.toModel(config, weights, manager.newSubManager());
+                NDManager m = manager.newSubManager()) {
+            NDArray ids = m.create(new int[] {1, 2, 3, 4, 9, 8, 7, 6}, new Shape(2, 4));
+            float[] flat = model.forward(ids).toFloatArray();
+            double[][] ea = reference.logits(a);
+            double[][] eb = reference.logits(b);
+            int vocab = config.vocabSize();
+            for (int t = 0; t < 4; t++) {
+                for (int v = 0; v < vocab; v++) {
+                    assertEquals(ea[t][v], flat[t * vocab + v], TOLERANCE);
+                    assertEquals(eb[t][v], flat[(4 + t) * vocab + v], TOLERANCE);
+                }
+            }
+        }
+    }
+
+    @Test
+    void idsOutsideTheVocabularyAreRejected() {
+        LlamaConfig config = config(16, 4, 2, 0, false, null);
+        try (Llama model = TestWeights.toModel(config, TestWeights.random(config, 1), manager.newSubManager())) {
+            TopiaryException e = assertThrows(TopiaryException.class, () -> model.logits(new int[] {1, 29}));
+            assertTrue(e.getMessage().contains("token id 29") && e.getMessage().contains("[0, 29)"), e.getMessage());
+            assertThrows(TopiaryException.class, () -> model.logits(new int[] {-1}));
+        }
+    }
+
+    @Test
+    void aMissingOrMisshapenTensorIsNamed() {
+        LlamaConfig config = config(16, 4, 2, 0, false, null);
+        Map<String, float[]> weights = TestWeights.random(config, 1);
+        weights.remove(LlamaLayout.upProj(1));
+        TopiaryException missing = assertThrows(TopiaryException.class,
+                () -> TestWeights.toModel(config, weights, manager.newSubManager()));
+        assertTrue(missing.getMessage().contains("model.layers.1.mlp.up_proj.weight"), missing.getMessage());
+
+        LlamaConfig wider = config.toBuilder().setIntermediateSize(64).build();
+        Map<String, NDArray> tensors = new java.util.LinkedHashMap<>();
+        TestWeights.random(config, 1).forEach((name, data) ->
+                tensors.put(name, manager.create(data, new Shape(LlamaLayout.shapes(config).get(name)))));
+        TopiaryException shape = assertThrows(TopiaryException.class,
+                () -> Llama.fromParameters(wider, tensors, "test weights"));
+        assertTrue(shape.getMessage().contains("model.layers.0.mlp.gate_proj.weight has shape [56, 16]")
+                && shape.getMessage().contains("expects [64, 16]"), shape.getMessage());
+    }
+
+    private static void assertClose(double[][] expected, float[][] actual, String name) {
+        assertEquals(expected.length, actual.length);
+        double worst = 0;
+        for (int t = 0; t < expected.length; t++) {
+            for (int v = 0; v < expected[t].length; v++) {
+                worst = Math.max(worst, Math.abs(expected[t][v] - actual[t][v]));
+            }
+        }
+        assertTrue(worst <= TOLERANCE, name + ": largest logit difference " + worst + " exceeds " + TOLERANCE);
+        // The logits must be of order one, or the tolerance would prove nothing.
+        assertTrue(Math.abs(expected[expected.length - 1][0]) + Math.abs(expected[0][1]) > 0.05, name);
+    }
+}
