@@ -1,0 +1,86 @@
+package dev.topiary.data;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.topiary.TopiaryException;
+import dev.topiary.engine.Engines;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A Hugging Face {@code tokenizer.json} loaded from a local file through DJL's tokenizers binding; never from a hub.
+ * Encoding adds the special tokens the file's post-processor asks for (Llama 3 prepends begin-of-text); decoding
+ * drops special tokens.
+ */
+public final class Tokenizer implements AutoCloseable {
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final Path file;
+
+    private Tokenizer(HuggingFaceTokenizer tokenizer, Path file) {
+        this.tokenizer = tokenizer;
+        this.file = file;
+    }
+
+    /** Loads {@code tokenizer.json}, or the {@code tokenizer.json} inside a model directory. */
+    public static Tokenizer load(Path path) {
+        Engines.configureOffline();
+        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        if (!Files.isRegularFile(file)) {
+            throw new TopiaryException("tokenizer file not found: " + file
+                    + (Files.isDirectory(path) ? " (a model directory needs tokenizer.json to turn text into ids)" : ""));
+        }
+        try {
+            // No truncation or padding: Topiary decides sequence lengths itself.
+            Map<String, String> options = Map.of("truncation", "false", "padding", "false",
+                    "addSpecialTokens", "true", "modelMaxLength", String.valueOf(Integer.MAX_VALUE));
+            return new Tokenizer(HuggingFaceTokenizer.newInstance(file, options), file);
+        } catch (IOException | RuntimeException e) {
+            throw new TopiaryException("cannot load tokenizer " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Token ids of {@code text}, with the tokenizer's special tokens. */
+    public int[] encode(String text) {
+        return toInts(tokenizer.encode(text));
+    }
+
+    /** Token ids of {@code text} without any special tokens (for continuations appended to a context). */
+    public int[] encodeWithoutSpecialTokens(String text) {
+        return toInts(tokenizer.encode(text, false, false));
+    }
+
+    private static int[] toInts(Encoding encoding) {
+        long[] ids = encoding.getIds();
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = Math.toIntExact(ids[i]);
+        }
+        return out;
+    }
+
+    /** The text of {@code ids}, special tokens left out. */
+    public String decode(int[] ids) {
+        long[] wide = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            wide[i] = ids[i];
+        }
+        return tokenizer.decode(wide, true);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Tokenizer(" + file + ")";
+    }
+}
