@@ -5,90 +5,72 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
- * Builds large NDArrays from bytes produced in Java without holding a second copy of them.
+ * Builds large NDArrays from values produced in Java (read from a file, converted, generated) without holding a
+ * second copy of them.
  *
  * <p>DJL's {@code create(directBuffer)} does not copy: the array keeps the Java direct buffer as its storage, and
  * direct buffers are freed only by the garbage collector and count against {@code -XX:MaxDirectMemorySize}. Here
- * bytes are filled into a bounded staging buffer a block of rows at a time, copied into a libtorch-owned array,
- * and the staging buffer is freed at once. Peak extra memory is one block, whatever the tensor's size (the
- * embedding of an 8B model in fp32 is over 2 GiB, more than one Java buffer can hold).
+ * values are written into a bounded staging buffer one chunk at a time, copied into libtorch-owned memory, and the
+ * staging buffer is freed at once. Peak extra memory is one chunk, whatever the tensor's size (the embedding of an
+ * 8B model in fp32 is over 2 GiB, more than one Java buffer can hold).
  */
 public final class NativeArrays {
 
-    /** Rows are staged in blocks of at most this many bytes. */
-    static final long BLOCK_BYTES = 256L << 20;
+    /** Values are staged in chunks of at most this many bytes unless a caller asks otherwise. */
+    public static final long DEFAULT_CHUNK_BYTES = 64L << 20;
 
     private NativeArrays() {}
 
-    /** Writes the bytes of rows {@code [firstRow, firstRow + rows)} into {@code target}, little-endian. */
+    /** Writes elements {@code [first, first + count)} (row-major) into {@code target}, in native byte order. */
     @FunctionalInterface
-    public interface RowWriter {
-        void write(long firstRow, long rows, ByteBuffer target);
+    public interface ChunkWriter {
+        void write(long first, int count, ByteBuffer target);
     }
 
-    /**
-     * An array of {@code shape} and {@code type} on the manager's device, whose bytes (row-major, rows along the
-     * first axis) {@code writer} supplies.
-     */
-    public static NDArray build(NDManager manager, Shape shape, DataType type, RowWriter writer) {
-        long rows = shape.dimension() == 0 ? 1 : shape.get(0);
-        long rowBytes = shape.dimension() == 0 ? type.getNumOfBytes() : shape.size() / Math.max(rows, 1) * type.getNumOfBytes();
-        long rowsPerBlock = Math.max(1, Math.min(rows, BLOCK_BYTES / Math.max(rowBytes, 1)));
-        if (rowsPerBlock >= rows) {
-            return stage(manager, shape, type, rows * rowBytes, b -> writer.write(0, rows, b));
+    /** An array of {@code shape} and {@code type} on the manager's device whose values {@code writer} supplies. */
+    public static NDArray build(NDManager manager, Shape shape, DataType type, ChunkWriter writer) {
+        return build(manager, shape, type, DEFAULT_CHUNK_BYTES, writer);
+    }
+
+    /** As {@link #build(NDManager, Shape, DataType, ChunkWriter)}, staging at most {@code chunkBytes} at a time. */
+    public static NDArray build(NDManager manager, Shape shape, DataType type, long chunkBytes, ChunkWriter writer) {
+        long n = shape.size();
+        if (n == 0) {
+            return manager.zeros(shape, type);
         }
-        NDArray result = manager.zeros(shape, type);
-        for (long first = 0; first < rows; first += rowsPerBlock) {
-            long count = Math.min(rowsPerBlock, rows - first);
-            long start = first;
-            Shape blockShape = new Shape(count).addAll(shape.slice(1));
-            try (NDArray block = stage(manager, blockShape, type, count * rowBytes, b -> writer.write(start, count, b))) {
-                result.set(new NDIndex("{}:{}", first, first + count), block);
-            }
+        long perChunk = Math.max(1, chunkBytes / type.getNumOfBytes());
+        if (n <= perChunk) {
+            return stage(manager, shape, type, 0, (int) n, writer);
         }
-        return result;
-    }
-
-    private interface Filler {
-        void fill(ByteBuffer buffer);
-    }
-
-    private static NDArray stage(NDManager manager, Shape shape, DataType type, long bytes, Filler filler) {
-        ByteBuffer staging = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        NDArray flat = manager.zeros(new Shape(n), type);
         try {
-            filler.fill(staging);
-            staging.rewind();
-            try (NDArray view = manager.create(staging, shape, type)) {
-                return view.duplicate();
+            for (long first = 0; first < n; first += perChunk) {
+                int count = (int) Math.min(perChunk, n - first);
+                try (NDArray piece = stage(manager, new Shape(count), type, first, count, writer)) {
+                    flat.set(new NDIndex().addSliceDim(first, first + count), piece);
+                }
+            }
+            // The reshaped array is a second libtorch handle on the same storage, so closing flat keeps it.
+            return flat.reshape(shape);
+        } finally {
+            flat.close();
+        }
+    }
+
+    private static NDArray stage(NDManager manager, Shape shape, DataType type, long first, int count,
+            ChunkWriter writer) {
+        ByteBuffer staging = DirectBuffers.allocate(Math.multiplyExact(count, type.getNumOfBytes()));
+        try {
+            writer.write(first, count, staging);
+            staging.clear();
+            try (NDArray shared = manager.create(staging, shape, type)) {
+                return shared.duplicate();
             }
         } finally {
-            free(staging);
-        }
-    }
-
-    /** Releases a direct or mapped buffer now rather than at some later garbage collection. */
-    public static void free(ByteBuffer buffer) {
-        if (buffer != null && buffer.isDirect()) {
-            UnsafeHolder.UNSAFE.invokeCleaner(buffer);
-        }
-    }
-
-    private static final class UnsafeHolder {
-        static final sun.misc.Unsafe UNSAFE = load();
-
-        private static sun.misc.Unsafe load() {
-            try {
-                Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-                f.setAccessible(true);
-                return (sun.misc.Unsafe) f.get(null);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot release native buffers on this JVM", e);
-            }
+            DirectBuffers.free(staging);
         }
     }
 }

@@ -74,21 +74,10 @@ public final class Llama implements AutoCloseable {
      * @throws TopiaryException when a tensor the config needs is missing, has another shape, or is unexpected
      */
     public static Llama fromParameters(LlamaConfig config, Map<String, NDArray> tensors, String source) {
+        Map<String, long[]> actual = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> actual.put(name, t.getShape().getShape()));
+        LlamaLayout.check(config, actual, source);
         Map<String, long[]> expected = LlamaLayout.shapes(config);
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            NDArray t = tensors.get(e.getKey());
-            if (t == null) {
-                throw new TopiaryException(source + " has no tensor " + e.getKey() + ", which the config requires ("
-                        + config + ")");
-            }
-            checkShape(source, e.getKey(), t.getShape(), e.getValue(), config);
-        }
-        for (String name : tensors.keySet()) {
-            if (!expected.containsKey(name) && !ignorable(name, config)) {
-                throw new TopiaryException(source + " holds tensor " + name + ", which a Llama with this config does"
-                        + " not have (" + config + ")");
-            }
-        }
         NDArray first = tensors.get(LlamaLayout.EMBED_TOKENS);
         NDManager manager = Engines.engine().newBaseManager(first.getDevice());
         DataType type = first.getDataType();
@@ -111,17 +100,6 @@ public final class Llama implements AutoCloseable {
         return new Llama(config, manager, owned);
     }
 
-    private static boolean ignorable(String name, LlamaConfig config) {
-        return name.endsWith("rotary_emb.inv_freq") || (config.tieWordEmbeddings() && name.equals(LlamaLayout.LM_HEAD));
-    }
-
-    private static void checkShape(String source, String name, Shape actual, long[] expected, LlamaConfig config) {
-        if (!Arrays.equals(actual.getShape(), expected)) {
-            throw new TopiaryException(source + ": tensor " + name + " has shape " + Arrays.toString(actual.getShape())
-                    + " but the config (" + config + ") expects " + Arrays.toString(expected));
-        }
-    }
-
     /**
      * A freshly initialised model as Hugging Face initialises Llama: linear and embedding weights from
      * N(0, {@value #INIT_STD}), norm weights one. The values come from Java's {@link SplittableRandom} seeded by
@@ -135,9 +113,8 @@ public final class Llama implements AutoCloseable {
                 Shape shape = new Shape(e.getValue());
                 boolean norm = shape.dimension() == 1;
                 SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + e.getKey().hashCode());
-                NDArray t = NativeArrays.build(staging, shape, DataType.FLOAT32, (row, rows, buffer) -> {
-                    long n = rows * (shape.size() / Math.max(1, shape.get(0)));
-                    for (long i = 0; i < n; i++) {
+                NDArray t = NativeArrays.build(staging, shape, DataType.FLOAT32, (first, count, buffer) -> {
+                    for (int i = 0; i < count; i++) {
                         buffer.putFloat(norm ? 1f : (float) (random.nextGaussian() * INIT_STD));
                     }
                 });

@@ -1,5 +1,7 @@
 package dev.topiary.llama;
 
+import dev.topiary.TopiaryException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,6 +59,37 @@ public final class LlamaLayout {
             shapes.put(LM_HEAD, new long[] {c.vocabSize(), d});
         }
         return Collections.unmodifiableMap(shapes);
+    }
+
+    /**
+     * Checks that {@code actual} (tensor name to shape) is exactly what a model of {@code config} needs: every
+     * tensor present with its shape, nothing unexpected (beyond tensors Hugging Face ignores on load: stale rotary
+     * buffers, and lm_head when embeddings are tied).
+     *
+     * @param source names where the tensors are, for the message
+     * @throws TopiaryException naming the first missing, misshapen or unexpected tensor
+     */
+    public static void check(LlamaConfig config, Map<String, long[]> actual, String source) {
+        Map<String, long[]> expected = shapes(config);
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            long[] shape = actual.get(e.getKey());
+            if (shape == null) {
+                throw new TopiaryException(source + " has no tensor " + e.getKey() + ", which the config requires ("
+                        + config + ")");
+            }
+            if (!Arrays.equals(shape, e.getValue())) {
+                throw new TopiaryException(source + ": tensor " + e.getKey() + " has shape " + Arrays.toString(shape)
+                        + " but the config (" + config + ") expects " + Arrays.toString(e.getValue()));
+            }
+        }
+        for (String name : actual.keySet()) {
+            boolean ignorable = name.endsWith("rotary_emb.inv_freq")
+                    || (config.tieWordEmbeddings() && name.equals(LM_HEAD));
+            if (!expected.containsKey(name) && !ignorable) {
+                throw new TopiaryException(source + " holds tensor " + name + ", which a Llama with this config does"
+                        + " not have (" + config + ")");
+            }
+        }
     }
 
     /** Total parameters, counting tied embeddings once. */

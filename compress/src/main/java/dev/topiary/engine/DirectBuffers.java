@@ -1,4 +1,4 @@
-package dev.topiary.io;
+package dev.topiary.engine;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;

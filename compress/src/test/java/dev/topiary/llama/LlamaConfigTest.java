@@ -1,0 +1,128 @@
+package dev.topiary.llama;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.TopiaryException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LlamaConfigTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static String llama31_8b() throws IOException {
+        try (InputStream in = LlamaConfigTest.class.getResourceAsStream("/configs/llama-3.1-8b.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void theRealLlama31_8bConfigParses() throws IOException {
+        LlamaConfig c = LlamaConfig.fromJson(llama31_8b(), "llama-3.1-8b/config.json");
+        assertEquals(4096, c.hiddenSize());
+        assertEquals(14336, c.intermediateSize());
+        assertEquals(32, c.numAttentionHeads());
+        assertEquals(8, c.numKeyValueHeads());
+        assertEquals(128, c.headDim());
+        assertEquals(32, c.numHiddenLayers());
+        assertEquals(1e-5, c.rmsNormEps());
+        assertEquals(500000.0, c.ropeTheta());
+        assertEquals(new RopeScaling(8.0, 1.0, 4.0, 8192), c.ropeScaling());
+        assertEquals(128256, c.vocabSize());
+        assertEquals(false, c.tieWordEmbeddings());
+        assertEquals(131072, c.maxPositionEmbeddings());
+        assertEquals(128000, c.bosTokenId());
+        assertEquals(List.of(128001, 128008, 128009), c.eosTokenIds());
+        assertEquals("bfloat16", c.torchDtype());
+        assertEquals(LlamaPresets.llama31_8b().toJson().without("transformers_version"),
+                c.toJson().without(List.of("transformers_version", "attention_dropout", "initializer_range",
+                        "pretraining_tp", "use_cache")));
+        // 8.03B parameters, as published.
+        assertEquals(8_030_261_248L, LlamaLayout.parameterCount(c));
+    }
+
+    @Test
+    void unknownFieldsAreKeptAndEveryFieldWritesBack() throws IOException {
+        ObjectNode original = (ObjectNode) JSON.readTree(llama31_8b());
+        original.put("some_future_field", "kept");
+        LlamaConfig c = LlamaConfig.fromJson(original.toString(), "config.json");
+        ObjectNode written = c.toJson();
+        assertEquals("kept", written.get("some_future_field").asText());
+        assertEquals("4.43.0.dev0", written.get("transformers_version").asText());
+        // Everything read comes back with the same value; head_dim is added explicitly.
+        original.fields().forEachRemaining(e -> {
+            JsonNode back = written.get(e.getKey());
+            assertTrue(back != null, e.getKey());
+            if (e.getValue().isNumber()) {
+                assertEquals(e.getValue().doubleValue(), back.doubleValue(), e.getKey());
+            } else {
+                assertEquals(e.getValue(), back, e.getKey());
+            }
+        });
+        assertEquals(128, written.get("head_dim").asInt());
+        assertEquals(c, LlamaConfig.fromJson(c.toJsonString(), "round trip"));
+    }
+
+    @Test
+    void headDimMayDifferFromHiddenOverHeads() {
+        LlamaConfig width = LlamaPresets.minitron4bWidth();
+        assertEquals(3072 / 32, 96);
+        assertEquals(128, width.headDim());
+        assertEquals(128, LlamaConfig.fromJson(width.toJsonString(), "x").headDim());
+    }
+
+    @Test
+    void defaultsFollowHuggingFace() {
+        LlamaConfig c = LlamaConfig.fromJson("{\"hidden_size\": 64, \"intermediate_size\": 224,"
+                + " \"num_attention_heads\": 4, \"num_hidden_layers\": 2, \"vocab_size\": 100}", "minimal");
+        assertEquals(4, c.numKeyValueHeads());
+        assertEquals(16, c.headDim());
+        assertEquals(1e-6, c.rmsNormEps());
+        assertEquals(10000.0, c.ropeTheta());
+        assertNull(c.ropeScaling());
+        assertEquals(List.of(2), c.eosTokenIds());
+    }
+
+    @Test
+    void badConfigsNameTheField(@TempDir Path dir) throws IOException {
+        assertMessage("{\"intermediate_size\": 1, \"num_attention_heads\": 1, \"num_hidden_layers\": 1,"
+                + " \"vocab_size\": 5}", "field 'hidden_size' is required");
+        assertMessage("{\"hidden_size\": \"big\"}", "field 'hidden_size' must be an integer, got \"big\"");
+        assertMessage("{\"hidden_size\": 64, \"intermediate_size\": 1, \"num_attention_heads\": 4,"
+                + " \"num_key_value_heads\": 3, \"num_hidden_layers\": 1, \"vocab_size\": 5}",
+                "num_attention_heads (4) must be a multiple of num_key_value_heads (3)");
+        assertMessage("{\"model_type\": \"gpt2\"}", "field 'model_type' is 'gpt2'");
+        assertMessage("{\"hidden_size\": 64, \"intermediate_size\": 1, \"num_attention_heads\": 4,"
+                + " \"num_hidden_layers\": 1, \"vocab_size\": 5, \"rope_scaling\": {\"rope_type\": \"yarn\"}}",
+                "field 'rope_scaling.rope_type' is 'yarn'");
+        assertMessage("{\"hidden_size\": 64, \"intermediate_size\": 1, \"num_attention_heads\": 4,"
+                + " \"num_hidden_layers\": 1, \"vocab_size\": 5, \"rope_scaling\": {\"rope_type\": \"llama3\","
+                + " \"factor\": 8}}", "field 'rope_scaling.low_freq_factor' is required");
+        assertMessage("[1, 2]", "must hold a JSON object");
+        assertMessage("{\"hidden_size\": ", "is not valid JSON");
+
+        TopiaryException missing = assertThrows(TopiaryException.class, () -> LlamaConfig.read(dir));
+        assertEquals("config file not found: " + dir.resolve("config.json"), missing.getMessage());
+        Files.writeString(dir.resolve("config.json"), "{}");
+        TopiaryException empty = assertThrows(TopiaryException.class, () -> LlamaConfig.read(dir));
+        assertTrue(empty.getMessage().startsWith(dir.resolve("config.json") + ": field 'hidden_size'"),
+                empty.getMessage());
+    }
+
+    private static void assertMessage(String json, String expected) {
+        TopiaryException e = assertThrows(TopiaryException.class, () -> LlamaConfig.fromJson(json, "cfg.json"));
+        assertTrue(e.getMessage().startsWith("cfg.json") && e.getMessage().contains(expected), e.getMessage());
+    }
+}
