@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TopiaryVersion.class,
         description = "Shape large language models into small ones: Llama checkpoints on DJL's PyTorch engine.",
-        subcommands = {LogitsCommand.class, GenerateCommand.class, InitCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LogitsCommand.class, GenerateCommand.class, InitCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class TopiaryCommand {
 
     public static void main(String[] args) {

@@ -1,0 +1,60 @@
+package dev.topiary.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import dev.topiary.io.TensorDType;
+import dev.topiary.llama.Llama;
+import dev.topiary.llama.LlamaCheckpoint;
+import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llama.LlamaPresets;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** The benchmark suite behind {@code topiary bench}: each measurement prints one line of a Markdown list. */
+public final class Benchmarks {
+
+    private Benchmarks() {}
+
+    public static void run(PrintWriter out, int warmup, int repeats, boolean oneBillion, Path workDir, Device device,
+            DataType type) throws IOException, InterruptedException {
+        out.println("Machine: " + MachineDescription.describe());
+        out.println("- matmul: " + MatmulBenchmark.measure(1024, 4096, 4096, warmup, repeats));
+        out.flush();
+        LlamaConfig tiny = LlamaPresets.tiny();
+        try (Llama model = Llama.random(tiny, 1, device, type)) {
+            report(out, "tiny", model, warmup, repeats);
+        }
+        if (!oneBillion) {
+            return;
+        }
+        LlamaConfig billion = LlamaPresets.llama32_1b();
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("topiary-bench");
+        Path checkpoint = dir.resolve("llama-3.2-1b-shaped-bf16");
+        try {
+            try (Llama model = Llama.random(billion, 1, device, type)) {
+                report(out, "1B-shaped (Llama-3.2-1B architecture)", model, 1, Math.max(1, repeats / 2));
+                LlamaCheckpoint.save(model, checkpoint, TensorDType.BF16);
+            }
+            out.println("- load 1B-shaped bf16 checkpoint: " + LoadMemoryBenchmark.measure(checkpoint));
+        } finally {
+            if (workDir == null) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+        out.flush();
+    }
+
+    private static void report(PrintWriter out, String name, Llama model, int warmup, int repeats) {
+        String label = "- " + name + String.format(" (%,d parameters)", model.parameterCount());
+        out.println(label + ", prefill 1x128: " + ForwardBenchmark.prefill(model, 1, 128, warmup, repeats));
+        out.println(label + ", prefill 8x128: " + ForwardBenchmark.prefill(model, 8, 128, warmup, repeats));
+        out.println(label + ", decode 32 after 128: " + ForwardBenchmark.decode(model, 128, 32, warmup, repeats));
+        out.flush();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.topiary.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** This process's resident memory as Linux reports it in {@code /proc/self/status} (Java heap and native alike). */
+final class ProcessMemory {
+
+    private ProcessMemory() {}
+
+    /** Current resident set size, in bytes. */
+    static long residentBytes() {
+        return statusField("/proc/self/status", "VmRSS:");
+    }
+
+    /** The highest resident set size this process has had, in bytes. */
+    static long peakResidentBytes() {
+        return statusField("/proc/self/status", "VmHWM:");
+    }
+
+    static long totalMemoryBytes() {
+        return statusField("/proc/meminfo", "MemTotal:");
+    }
+
+    private static long statusField(String file, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of(file))) {
+                if (line.startsWith(field)) {
+                    String[] parts = line.substring(field.length()).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot read " + field + " from " + file + ": " + e.getMessage(), e);
+        }
+        throw new IllegalStateException(file + " has no " + field + " line (memory is measured on Linux only)");
+    }
+}

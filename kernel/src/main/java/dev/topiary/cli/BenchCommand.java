@@ -1,0 +1,40 @@
+package dev.topiary.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import dev.topiary.bench.Benchmarks;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Measures this machine: matmul rate, forward throughput, and the memory loading a checkpoint takes. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark matmul GFLOP/s, forward tokens/s (tiny and 1B-shaped random models) and the peak"
+                + " memory of loading a 1B-shaped bf16 checkpoint. Prints a report; takes a few minutes.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "timed runs per measurement")
+    int repeats;
+
+    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N", description = "untimed runs before timing")
+    int warmup;
+
+    @Option(names = "--small-only", description = "skip the 1B-shaped model (minutes and 8 GB of memory)")
+    boolean smallOnly;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "where the 1B checkpoint is written"
+            + " (default: a temporary directory, deleted afterwards)")
+    Path workDir;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Benchmarks.run(spec.commandLine().getOut(), warmup, repeats, !smallOnly, workDir, Device.cpu(), DataType.FLOAT32);
+        return 0;
+    }
+}
