@@ -1,13 +1,12 @@
 package dev.topiary.llama;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.core.Linear;
 
 /**
  * Causal grouped-query self-attention. Query heads are grouped by the key/value head they share (Hugging Face's
  * {@code repeat_kv} order: query head h reads kv head h / groupSize), and each group attends with one batched
- * matrix product, so keys and values are never copied per query head.
+ * matrix product, so keys and values are never copied per query head. Everything runs in the input's type.
  */
 final class Attention {
 
@@ -60,12 +59,12 @@ final class Attention {
         NDArray scores = queries.reshape(batch, kvHeads, groupSize * steps, headDim)
                 .matMul(keys.transpose(0, 1, 3, 2))
                 .reshape(batch, kvHeads, groupSize, steps, visible)
-                .toType(DataType.FLOAT32, false)
                 .mul(scale);
         if (mask != null) {
             scores = scores.add(mask);
         }
-        NDArray probabilities = scores.softmax(-1).toType(x.getDataType(), false);
+        // In fp16 the softmax stays in fp16 (PyTorch accumulates it in fp32 internally): a cast would cut gradients.
+        NDArray probabilities = scores.softmax(-1);
         NDArray heads = probabilities.reshape(batch, kvHeads, groupSize * steps, visible)
                 .matMul(values)
                 .reshape(batch, kvHeads, groupSize, steps, headDim)

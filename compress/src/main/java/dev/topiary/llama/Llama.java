@@ -12,6 +12,7 @@ import ai.djl.nn.core.Linear;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
 import dev.topiary.engine.NativeArrays;
+import dev.topiary.engine.Precision32;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -183,12 +184,12 @@ public final class Llama implements AutoCloseable {
             for (int i = 0; i < rope.length; i++) {
                 rope[i] = rope[i].toDevice(device(), false);
             }
-            NDArray mask = steps == 1 ? null : causalMask(m, start, steps).toDevice(device(), false);
+            NDArray mask = steps == 1 ? null : causalMask(m, start, steps).toType(dataType, false).toDevice(device(), false);
             NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
             for (int i = 0; i < layers.size(); i++) {
                 h = layers.get(i).forward(h, rope, mask, cache, i);
             }
-            logits = Linear.linear(finalNorm.forward(h), lmHead).singletonOrThrow().toType(DataType.FLOAT32, false);
+            logits = Precision32.widen(Linear.linear(finalNorm.forward(h), lmHead).singletonOrThrow());
             NDScope.unregister(logits);
         }
         NDScope.register(logits);
