@@ -1,0 +1,67 @@
+package dev.topiary.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.topiary.Cancellation;
+import dev.topiary.TopiaryException;
+import dev.topiary.data.IndexedDataset;
+import dev.topiary.llama.Llama;
+import dev.topiary.train.LanguageModelLoss;
+
+/**
+ * Loss and perplexity of a model on a tokenized dataset, read in order: the token stream is cut into consecutive
+ * windows of {@code sequenceLength + 1} tokens overlapping by one (as training packs it), and every token after the
+ * first is predicted once from the tokens before it in its window.
+ */
+public final class LanguageModelEvaluation {
+
+    private LanguageModelEvaluation() {}
+
+    /**
+     * @param maxTokens stop after about this many predicted tokens (0 for the whole dataset)
+     * @throws TopiaryException when the dataset holds fewer than two tokens
+     */
+    public static LanguageModelMetrics evaluate(Llama model, IndexedDataset data, int sequenceLength, int batchSize,
+            long maxTokens, Cancellation cancellation) {
+        long total = data.totalTokens();
+        if (total < 2) {
+            throw new TopiaryException("dataset " + data.prefix() + " holds " + total
+                    + " tokens; evaluation needs at least two");
+        }
+        int length = (int) Math.min(sequenceLength, total - 1);
+        long windows = (total - 1) / length;
+        if (maxTokens > 0) {
+            windows = Math.max(1, Math.min(windows, maxTokens / length));
+        }
+        double nllSum = 0;
+        long predicted = 0;
+        for (long first = 0; first < windows; first += batchSize) {
+            cancellation.check("evaluation");
+            int rows = (int) Math.min(batchSize, windows - first);
+            int[] inputs = new int[rows * length];
+            int[] targets = new int[rows * length];
+            for (int r = 0; r < rows; r++) {
+                int[] window = data.tokens((first + r) * length, length + 1);
+                System.arraycopy(window, 0, inputs, r * length, length);
+                System.arraycopy(window, 1, targets, r * length, length);
+            }
+            nllSum += summedLoss(model, inputs, targets, rows, length);
+            predicted += (long) rows * length;
+        }
+        return LanguageModelMetrics.ofLoss(nllSum / predicted, predicted);
+    }
+
+    /** The summed next-token negative log-likelihood of a batch. */
+    static double summedLoss(Llama model, int[] inputs, int[] targets, int rows, int length) {
+        try (NDManager m = model.manager().newSubManager()) {
+            Shape shape = new Shape(rows, length);
+            NDArray logits = model.forward(m.create(inputs, shape));
+            try (NDArray nll = LanguageModelLoss.perToken(logits, m.create(targets, shape))) {
+                return nll.sum().getFloat();
+            } finally {
+                logits.close();
+            }
+        }
+    }
+}
