@@ -18,6 +18,7 @@ public final class Tokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final Path file;
+    private int vocabularySize;
 
     private Tokenizer(HuggingFaceTokenizer tokenizer, Path file) {
         this.tokenizer = tokenizer;
@@ -59,6 +60,35 @@ public final class Tokenizer implements AutoCloseable {
             out[i] = Math.toIntExact(ids[i]);
         }
         return out;
+    }
+
+    /**
+     * The id of {@code token}, a token the tokenizer holds whole (a special token such as {@code <|end_of_text|>}).
+     *
+     * @throws TopiaryException naming the tokenizer file when it does not encode {@code token} as one token of that
+     *     text
+     */
+    public int tokenId(String token) {
+        Encoding encoding = tokenizer.encode(token, false, false);
+        long[] ids = encoding.getIds();
+        if (ids.length != 1 || !token.equals(encoding.getTokens()[0])) {
+            throw new TopiaryException("tokenizer " + file + " has no token '" + token + "' (it encodes that text as "
+                    + ids.length + " tokens)");
+        }
+        return Math.toIntExact(ids[0]);
+    }
+
+    /**
+     * The number of ids the tokenizer can produce: one past the largest id in its model's vocabulary and its added
+     * tokens. Read from the file on first use, since DJL's binding does not expose it.
+     *
+     * @throws TopiaryException when the file holds no vocabulary Topiary recognises
+     */
+    public synchronized int vocabularySize() {
+        if (vocabularySize == 0) {
+            vocabularySize = TokenizerVocabulary.size(file);
+        }
+        return vocabularySize;
     }
 
     /** The text of {@code ids}, special tokens left out. */
