@@ -29,6 +29,18 @@ public final class BpeModel {
         this.specialTokens = Collections.unmodifiableMap(special);
     }
 
+    /**
+     * The tokenizer with no merges: ids 0..255 are the bytes, 256 begins and 257 ends a text. Every text encodes to
+     * its UTF-8 bytes, which makes token ids predictable by hand (tests, toy models).
+     */
+    public static BpeModel bytesOnly() {
+        Map<String, Integer> bytes = new LinkedHashMap<>();
+        for (int b = 0; b < 256; b++) {
+            bytes.put(String.valueOf(ByteLevelAlphabet.charOf(b)), b);
+        }
+        return new BpeModel(bytes, List.of());
+    }
+
     /** Token (in {@link ByteLevelAlphabet} characters) to id, in id order; the special tokens are not in it. */
     public Map<String, Integer> vocabulary() {
         return vocabulary;

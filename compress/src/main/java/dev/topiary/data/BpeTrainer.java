@@ -28,8 +28,8 @@ import java.util.PriorityQueue;
  * order instead, but breaks ties by that same order, so on the same texts it makes exactly the merges Hugging
  * Face's trainer makes (checked against {@code tokenizers} 0.23 on the SOTU corpus).
  *
- * <p>As in Hugging Face, two merges can spell the same token ("t he" and "th e"); the token then keeps its first
- * id and the vocabulary grows by one for the first merge only.
+ * <p>As in Hugging Face, two merges can spell the same token when words segment differently ("ab cd" in one,
+ * "abc d" in another); the token then keeps its first id and only the first merge grows the vocabulary.
  */
 public final class BpeTrainer {
 

@@ -71,8 +71,9 @@ public final class SotuCorpus {
             while ((line = lines.readLine()) != null) {
                 number++;
                 JsonNode node = json.readTree(line);
-                documents.add(new Document(field(node, "year", number).asInt(), field(node, "president", number).asText(),
-                        field(node, "party", number).asText(), field(node, "text", number).asText()));
+                documents.add(new Document(field(node, "year", number).asInt(),
+                        field(node, "president", number).asText(), field(node, "party", number).asText(),
+                        field(node, "text", number).asText()));
             }
         } catch (IOException e) {
             throw new TopiaryException("cannot read resource dev/topiary/data/" + RESOURCE + ": " + e.getMessage(), e);

@@ -95,8 +95,9 @@ public final class TextDocuments {
         }
         JsonNode text = node == null || !node.isObject() ? null : node.get("text");
         if (text == null || !text.isTextual()) {
+            String got = text == null ? "" : ", got " + text.getNodeType().toString().toLowerCase(Locale.ROOT);
             throw new TopiaryException(file + " line " + number + ": expected a JSON object with a string field "
-                    + "\"text\"" + (text == null ? "" : ", got " + text.getNodeType().toString().toLowerCase(Locale.ROOT)));
+                    + "\"text\"" + got);
         }
         return text.asText();
     }

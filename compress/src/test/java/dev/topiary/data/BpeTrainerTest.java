@@ -25,16 +25,17 @@ class BpeTrainerTest {
      * of other scripts, upper-case contractions (not split off), emoji (surrogate pairs), underscores.
      */
     private static final String UNICODE_EDGES = "combining e\u0301 \u00fc\u0308, nbsp\u00a0x, nel\u0085y, "
-            + "ls\u2028ps\u2029, ideographic\u3000space, zwsp\u200bj, fs\034x\037, vt\013ff\f arabic \u0663\u0664\u0665 "
-            + "digits, roman \u216b, super \u00b2\u00b3, thai \u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22 'S 'LL I'm    \n\n  x  "
-            + "\t y\u2003\u2003z ,,, ... \uD83C\uDF33\uD83C\uDF33 a\uD83C\uDF33b _under_score_ 1_000";
+            + "ls\u2028ps\u2029, ideographic\u3000space, zwsp\u200bj, fs\034x\037, vt\013ff\f "
+            + "arabic \u0663\u0664\u0665 digits, roman \u216b, super \u00b2\u00b3, "
+            + "thai \u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22 'S 'LL I'm    \n\n  x  \t y\u2003\u2003z ,,, ... "
+            + "\uD83C\uDF33\uD83C\uDF33 a\uD83C\uDF33b _under_score_ 1_000";
 
     /** The words Hugging Face tokenizers 0.23.2 makes of {@link #UNICODE_EDGES} (ByteLevel, use_regex), "|" between. */
-    private static final String UNICODE_EDGES_WORDS = "combining| e|\u0301| \u00fc|\u0308,| nbsp|\u00a0|x|,| nel|\u0085|y|,| "
-            + "ls|\u2028|ps|\u2029|,| ideographic|\u3000|space|,| zwsp|\u200b|j|,| fs|\034|x|\037,| vt|\013|ff|\f| arabic| "
-            + "\u0663\u0664\u0665| digits|,| roman| \u216b|,| super| \u00b2\u00b3|,| thai| \u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22| '|S| '|"
-            + "LL| I|'m|    \n\n | x|  \t| y|\u2003|\u2003|z| ,,,| ...| \uD83C\uDF33\uD83C\uDF33| a|\uD83C\uDF33|b| _|under|_|score|_| "
-            + "1|_|000";
+    private static final String UNICODE_EDGES_WORDS = "combining| e|\u0301| \u00fc|\u0308,| nbsp|\u00a0|x|,| "
+            + "nel|\u0085|y|,| ls|\u2028|ps|\u2029|,| ideographic|\u3000|space|,| zwsp|\u200b|j|,| "
+            + "fs|\034|x|\037,| vt|\013|ff|\f| arabic| \u0663\u0664\u0665| digits|,| roman| \u216b|,| "
+            + "super| \u00b2\u00b3|,| thai| \u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22| '|S| '|LL| I|'m|    \n\n | "
+            + "x|  \t| y|\u2003|\u2003|z| ,,,| ...| \uD83C\uDF33\uD83C\uDF33| a|\uD83C\uDF33|b| _|under|_|score|_| 1|_|000";
 
     @Test
     void mergesMatchAHandComputation() {
@@ -131,8 +132,8 @@ class BpeTrainerTest {
         }
         try (Tokenizer tokenizer = Tokenizer.load(file)) {
             for (String word : words) {
-                assertArrayEquals(applyMerges(word, ranks, model.vocabulary()), tokenizer.encodeWithoutSpecialTokens(word),
-                        word);
+                assertArrayEquals(applyMerges(word, ranks, model.vocabulary()),
+                        tokenizer.encodeWithoutSpecialTokens(word), word);
             }
             for (String text : texts) {
                 List<Integer> expected = new ArrayList<>();
@@ -147,7 +148,7 @@ class BpeTrainerTest {
         }
     }
 
-    /** BPE on one word, written independently of the trainer: merge the best-ranked adjacent pair until none is left. */
+    /** BPE on one word, independently of the trainer: merge the best-ranked adjacent pair until none is left. */
     private static int[] applyMerges(String word, Map<String, Integer> ranks, Map<String, Integer> vocabulary) {
         List<String> symbols = new ArrayList<>();
         for (byte b : word.getBytes(StandardCharsets.UTF_8)) {

@@ -31,8 +31,9 @@ class SotuCorpusTest {
             assertFalse(d.president().isBlank() || d.party().isBlank(), d.toString());
             if (i > 0) {
                 Document previous = documents.get(i - 1);
-                assertTrue(previous.year() < d.year()
-                        || previous.year() == d.year() && previous.president().compareTo(d.president()) < 0, d.toString());
+                boolean ordered = previous.year() < d.year()
+                        || previous.year() == d.year() && previous.president().compareTo(d.president()) < 0;
+                assertTrue(ordered, d.toString());
             }
             bytes += d.text().getBytes(StandardCharsets.UTF_8).length;
         }

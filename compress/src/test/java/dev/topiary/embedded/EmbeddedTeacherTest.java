@@ -25,13 +25,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** The embedded data and teacher, with a small recipe so the test takes seconds rather than minutes. */
 class EmbeddedTeacherTest {
 
+    /** Shared by the tests, so the embedded data (tokenizer training and tokenization) is built once. */
+    @TempDir
+    static Path cache;
+
     static final TeacherRecipe SMALL = new TeacherRecipe(
             LlamaPresets.tiny().toBuilder().setNumHiddenLayers(1).setHiddenSize(64).setIntermediateSize(224)
                     .setNumAttentionHeads(4).optNumKeyValueHeads(1).optHeadDim(16).build(),
             7, TrainingOptions.of(new LearningRateSchedule(3e-3, 3e-4, 2, 12), 4, 64));
 
     @Test
-    void theTeacherIsTrainedOnceCachedAndReproducibleBitForBit(@TempDir Path cache) throws IOException {
+    void theTeacherIsTrainedOnceCachedAndReproducibleBitForBit() throws IOException {
         AtomicInteger steps = new AtomicInteger();
         Path dir = EmbeddedTeacher.obtain(cache, SMALL, p -> steps.incrementAndGet(), Cancellation.none());
         assertEquals(12, steps.get());
@@ -65,7 +69,7 @@ class EmbeddedTeacherTest {
     }
 
     @Test
-    void theEmbeddedDataHoldsEverySpeechOnceWithBeginAndEndTokens(@TempDir Path cache) {
+    void theEmbeddedDataHoldsEverySpeechOnceWithBeginAndEndTokens() {
         EmbeddedData data = EmbeddedData.obtain(cache);
         var split = SotuCorpus.split();
         try (Tokenizer tokenizer = Tokenizer.load(data.tokenizer());

@@ -7,20 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import dev.topiary.Cancellation;
 import dev.topiary.TopiaryException;
-import dev.topiary.data.ByteLevelAlphabet;
+import dev.topiary.data.BpeModel;
 import dev.topiary.data.IndexedDataset;
 import dev.topiary.data.IndexedDatasetWriter;
 import dev.topiary.data.Tokenizer;
-import dev.topiary.data.TokenizerJson;
 import dev.topiary.engine.Engines;
 import dev.topiary.llama.Llama;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,18 +26,9 @@ class EvaluationTest {
 
     private static final int BOS = 256;
 
-    /** A byte-level tokenizer without merges: token ids are the bytes, 256 begins a text. */
-    static Tokenizer byteTokenizer(Path dir) throws IOException {
-        Map<String, Integer> vocab = new LinkedHashMap<>();
-        for (int b = 0; b < 256; b++) {
-            vocab.put(String.valueOf(ByteLevelAlphabet.charOf(b)), b);
-        }
-        Map<String, Integer> special = new LinkedHashMap<>();
-        special.put("<|begin_of_text|>", BOS);
-        special.put("<|end_of_text|>", 257);
-        Path file = dir.resolve("tokenizer.json");
-        TokenizerJson.write(file, vocab, List.of(), special, "<|begin_of_text|>");
-        return Tokenizer.load(file);
+    /** A tokenizer without merges: token ids are the bytes, 256 begins a text. */
+    static Tokenizer byteTokenizer(Path dir) {
+        return Tokenizer.load(BpeModel.bytesOnly().write(dir.resolve("tokenizer.json")));
     }
 
     @Test

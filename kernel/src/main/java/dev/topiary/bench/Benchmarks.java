@@ -22,12 +22,17 @@ public final class Benchmarks {
     public static void run(PrintWriter out, int warmup, int repeats, boolean oneBillion, Path workDir, Device device,
             DataType type) throws IOException, InterruptedException {
         out.println("Machine: " + MachineDescription.describe());
-        out.println("- matmul: " + MatmulBenchmark.measure(1024, 4096, 4096, warmup, repeats));
+        Timing matmul = MatmulBenchmark.measure(1024, 4096, 4096, warmup, repeats);
+        double work = MatmulBenchmark.gigaflops(1024, 4096, 4096);
+        out.println("- matmul 1024x4096x4096 fp32: " + matmul.rate(work, "GFLOP/s"));
         out.flush();
         LlamaConfig tiny = LlamaPresets.tiny();
         try (Llama model = Llama.random(tiny, 1, device, type)) {
             report(out, "tiny", model, warmup, repeats);
         }
+        out.println("- training the embedded teacher's architecture (tiny), 16 x 256 tokens per step: "
+                + TrainingBenchmark.measure(tiny, 16, 256, work / matmul.median(), warmup, repeats));
+        out.flush();
         if (!oneBillion) {
             return;
         }

@@ -10,13 +10,16 @@ final class MatmulBenchmark {
 
     private MatmulBenchmark() {}
 
-    /** GFLOP/s of a {@code [m, k] x [k, n]} fp32 product. */
-    static String measure(int m, int k, int n, int warmup, int repeats) {
+    /** The timing of a {@code [m, k] x [k, n]} fp32 product. */
+    static Timing measure(int m, int k, int n, int warmup, int repeats) {
         try (NDManager manager = Engines.engine().newBaseManager()) {
             NDArray a = manager.randomNormal(new Shape(m, k));
             NDArray b = manager.randomNormal(new Shape(k, n));
-            Timing t = Timing.of(warmup, repeats, () -> a.matMul(b).close());
-            return String.format("%dx%dx%d fp32: ", m, k, n) + t.rate(2.0 * m * k * n / 1e9, "GFLOP/s");
+            return Timing.of(warmup, repeats, () -> a.matMul(b).close());
         }
+    }
+
+    static double gigaflops(int m, int k, int n) {
+        return 2.0 * m * k * n / 1e9;
     }
 }

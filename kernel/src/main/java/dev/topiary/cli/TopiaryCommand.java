@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         versionProvider = TopiaryVersion.class,
         description = "Shape large language models into small ones: Llama checkpoints on DJL's PyTorch engine.",
         subcommands = {LogitsCommand.class, GenerateCommand.class, InitCommand.class, BenchCommand.class,
-            PrepareDataCommand.class, EvalCommand.class, TokenizerCommand.class,
+            PrepareDataCommand.class, EvalCommand.class, TokenizerCommand.class, TeacherCommand.class,
             CommandLine.HelpCommand.class})
 public final class TopiaryCommand {
 

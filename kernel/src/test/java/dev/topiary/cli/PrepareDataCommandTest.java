@@ -5,18 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.topiary.data.ByteLevelAlphabet;
+import dev.topiary.data.BpeModel;
 import dev.topiary.data.IndexedDataset;
-import dev.topiary.data.TokenizerJson;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,27 +25,10 @@ class PrepareDataCommandTest {
     static Path dir;
     static Path tokenizer;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = TopiaryCommand.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @BeforeAll
     static void writeTokenizer() throws IOException {
-        // A byte-level tokenizer without merges: ids 0..255 are bytes, so expected ids are the text's UTF-8 bytes.
-        Map<String, Integer> vocab = new LinkedHashMap<>();
-        for (int b = 0; b < 256; b++) {
-            vocab.put(String.valueOf(ByteLevelAlphabet.charOf(b)), b);
-        }
-        Map<String, Integer> special = new LinkedHashMap<>();
-        special.put("<|begin_of_text|>", BOS);
-        special.put("<|end_of_text|>", EOD);
-        tokenizer = dir.resolve("tokenizer.json");
-        TokenizerJson.write(tokenizer, vocab, List.of(), special, "<|begin_of_text|>");
+        // No merges: ids 0..255 are bytes, so expected ids are the text's UTF-8 bytes.
+        tokenizer = BpeModel.bytesOnly().write(dir.resolve("tokenizer.json"));
     }
 
     @Test
@@ -60,7 +37,7 @@ class PrepareDataCommandTest {
         Files.writeString(input, "{\"text\":\"Hi\"}\n{\"text\":\"Grüße\",\"year\":1790}\n{\"text\":\"a\\nb\"}\n",
                 StandardCharsets.UTF_8);
         Path prefix = dir.resolve("out/corpus");
-        Result r = run("prepare-data", "--input", input.toString(), "--tokenizer", tokenizer.toString(),
+        CommandRun r = CommandRun.run("prepare-data", "--input", input.toString(), "--tokenizer", tokenizer.toString(),
                 "--output-prefix", prefix.toString());
         assertEquals(0, r.code(), r.err());
         assertEquals("prepared 3 documents, 18 uint16 tokens: " + prefix + ".idx, " + prefix + ".bin"
@@ -81,7 +58,7 @@ class PrepareDataCommandTest {
         Path input = dir.resolve("speech.txt");
         Files.writeString(input, "Fellow citizens,\nwe meet.\n", StandardCharsets.UTF_8);
         Path prefix = dir.resolve("speech");
-        Result r = run("prepare-data", "--input", input.toString(), "--tokenizer", dir.toString(),
+        CommandRun r = CommandRun.run("prepare-data", "--input", input.toString(), "--tokenizer", dir.toString(),
                 "--output-prefix", prefix.toString());
         assertEquals(0, r.code(), r.err());
         try (IndexedDataset data = IndexedDataset.open(prefix)) {
@@ -108,15 +85,15 @@ class PrepareDataCommandTest {
         Path good = dir.resolve("good.jsonl");
         Files.writeString(good, "{\"text\":\"x\"}\n");
         Path absent = dir.resolve("absent.jsonl");
-        assertError(run("prepare-data", "--input", absent.toString(), "--tokenizer", tokenizer.toString(),
+        assertError(CommandRun.run("prepare-data", "--input", absent.toString(), "--tokenizer", tokenizer.toString(),
                 "--output-prefix", prefix.toString()), "input file not found: " + absent);
-        assertError(run("prepare-data", "--input", good.toString(), "--tokenizer", dir.resolve("none.json").toString(),
+        assertError(CommandRun.run("prepare-data", "--input", good.toString(), "--tokenizer", dir.resolve("none.json").toString(),
                 "--output-prefix", prefix.toString()), "tokenizer file not found");
         Path empty = dir.resolve("empty.jsonl");
         Files.writeString(empty, "");
-        assertError(run("prepare-data", "--input", empty.toString(), "--tokenizer", tokenizer.toString(),
+        assertError(CommandRun.run("prepare-data", "--input", empty.toString(), "--tokenizer", tokenizer.toString(),
                 "--output-prefix", prefix.toString()), "empty.jsonl holds no text");
-        assertError(run("prepare-data", "--input", good.toString(), "--tokenizer", tokenizer.toString(),
+        assertError(CommandRun.run("prepare-data", "--input", good.toString(), "--tokenizer", tokenizer.toString(),
                 "--output-prefix", prefix.toString(), "--eod-token", "<|eot_id|>"), "has no token '<|eot_id|>'");
         assertFalse(Files.exists(Path.of(prefix + ".idx")) || Files.exists(Path.of(prefix + ".bin")));
         if (Files.isDirectory(prefix.getParent())) {
@@ -124,12 +101,12 @@ class PrepareDataCommandTest {
                 assertEquals(0, files.count(), "no temporary files left");
             }
         }
-        Result usage = run("prepare-data", "--input", good.toString());
+        CommandRun usage = CommandRun.run("prepare-data", "--input", good.toString());
         assertEquals(2, usage.code());
         assertTrue(usage.err().contains("Missing required options"), usage.err());
     }
 
-    private static void assertError(Result r, String expected) {
+    private static void assertError(CommandRun r, String expected) {
         assertEquals(1, r.code(), r.out());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("prepare-data: error: ") && r.err().contains(expected), r.err());

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.topiary.data.Tokenizer;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,15 +17,6 @@ class TokenizerCommandTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = TopiaryCommand.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void trainsOnJsonlAndWritesALoadableTokenizer() throws IOException {
         StringBuilder jsonl = new StringBuilder();
@@ -37,7 +26,7 @@ class TokenizerCommandTest {
         }
         Path input = Files.writeString(dir.resolve("docs.jsonl"), jsonl);
         Path output = dir.resolve("new/dir/tokenizer.json");
-        Result r = run("tokenizer", "train", "--input", input.toString(), "--vocab-size", "300",
+        CommandRun r = CommandRun.run("tokenizer", "train", "--input", input.toString(), "--vocab-size", "300",
                 "--output", output.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("trained 300 tokens (42 merges) on 50 documents, 2,"), r.out());
@@ -53,7 +42,7 @@ class TokenizerCommandTest {
     @Test
     void trainsOnATextFileIntoADirectory() throws IOException {
         Path input = Files.writeString(dir.resolve("speech.txt"), "we the people, we the people\nin order to form\n");
-        Result r = run("tokenizer", "train", "--input", input.toString(), "--vocab-size", "1000",
+        CommandRun r = CommandRun.run("tokenizer", "train", "--input", input.toString(), "--vocab-size", "1000",
                 "--output", dir.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("on 1 document, 46 bytes"), r.out());
@@ -70,29 +59,31 @@ class TokenizerCommandTest {
         assertError(train(badJson, "300", out), "topiary tokenizer train: error: " + badJson + " line 2: invalid JSON");
         Path noText = Files.writeString(dir.resolve("notext.jsonl"), "{\"text\": \"ok\"}\n{\"body\": \"x\"}\n");
         assertError(train(noText, "300", out), noText + " line 2: expected a JSON object with a string field \"text\"");
-        Path latin1 = Files.write(dir.resolve("latin1.txt"), "ok\nGr\u00fc\u00dfe\n".getBytes(StandardCharsets.ISO_8859_1));
+        byte[] latin1Bytes = "ok\nGr\u00fc\u00dfe\n".getBytes(StandardCharsets.ISO_8859_1);
+        Path latin1 = Files.write(dir.resolve("latin1.txt"), latin1Bytes);
         assertError(train(latin1, "300", out), latin1 + " line 2: not valid UTF-8");
         Path empty = Files.writeString(dir.resolve("empty.jsonl"), "");
         assertError(train(empty, "300", out), empty + " holds no text");
         Path good = Files.writeString(dir.resolve("good.txt"), "some text");
         assertError(train(good, "258", out), "vocabulary size must be more than 258");
-        assertError(train(dir.resolve("absent.jsonl"), "300", out), "input file not found: " + dir.resolve("absent.jsonl"));
+        Path absent = dir.resolve("absent.jsonl");
+        assertError(train(absent, "300", out), "input file not found: " + absent);
         assertEquals(false, Files.exists(out), "nothing written on error");
 
-        Result usage = run("tokenizer", "train", "--input", good.toString(), "--output", out.toString());
+        CommandRun usage = CommandRun.run("tokenizer", "train", "--input", good.toString(), "--output", out.toString());
         assertEquals(2, usage.code());
         assertTrue(usage.err().contains("Missing required option: '--vocab-size=N'"), usage.err());
-        Result noSubcommand = run("tokenizer");
+        CommandRun noSubcommand = CommandRun.run("tokenizer");
         assertEquals(2, noSubcommand.code());
         assertTrue(noSubcommand.err().contains("Missing required subcommand"), noSubcommand.err());
     }
 
-    private static Result train(Path input, String vocabSize, Path output) {
-        return run("tokenizer", "train", "--input", input.toString(), "--vocab-size", vocabSize,
+    private static CommandRun train(Path input, String vocabSize, Path output) {
+        return CommandRun.run("tokenizer", "train", "--input", input.toString(), "--vocab-size", vocabSize,
                 "--output", output.toString());
     }
 
-    private static void assertError(Result r, String expected) {
+    private static void assertError(CommandRun r, String expected) {
         assertEquals(1, r.code(), r.out());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains(": error: ") && r.err().contains(expected), r.err());

@@ -8,21 +8,19 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.data.ByteLevelAlphabet;
+import dev.topiary.Cancellation;
+import dev.topiary.data.BpeModel;
+import dev.topiary.data.IndexedDataset;
 import dev.topiary.data.Tokenizer;
-import dev.topiary.data.TokenizerJson;
+import dev.topiary.eval.LanguageModelEvaluation;
+import dev.topiary.eval.LanguageModelMetrics;
 import dev.topiary.llama.GenerationOptions;
 import dev.topiary.llama.Generator;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,35 +32,19 @@ class TopiaryCommandTest {
     static Path dir;
     static Path model;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = TopiaryCommand.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @BeforeAll
     static void writeModel() throws IOException {
         model = dir.resolve("model");
-        Result init = run("init", "--preset", "tiny", "--layers", "2", "--hidden", "32", "--ffn", "112",
+        CommandRun init = CommandRun.run("init", "--preset", "tiny", "--layers", "2", "--hidden", "32", "--ffn", "112",
                 "--vocab", "258", "--seed", "3", "--output", model.toString());
         assertEquals(0, init.code(), init.err());
-        // A byte-level tokenizer: ids 0..255 are bytes, 256 begins and 257 ends a text.
-        Map<String, Integer> vocab = new LinkedHashMap<>();
-        for (int b = 0; b < 256; b++) {
-            vocab.put(String.valueOf(ByteLevelAlphabet.charOf(b)), b);
-        }
-        Map<String, Integer> special = new LinkedHashMap<>();
-        special.put("<|begin_of_text|>", 256);
-        special.put("<|end_of_text|>", 257);
-        TokenizerJson.write(model.resolve("tokenizer.json"), vocab, List.of(), special, "<|begin_of_text|>");
+        // No merges: ids 0..255 are bytes, 256 begins and 257 ends a text.
+        BpeModel.bytesOnly().write(model.resolve("tokenizer.json"));
     }
 
     @Test
     void logitsPrintsOneJsonObjectWithEveryPosition() throws IOException {
-        Result r = run("logits", "--model", model.toString(), "--ids", "256,72,105");
+        CommandRun r = CommandRun.run("logits", "--model", model.toString(), "--ids", "256,72,105");
         assertEquals(0, r.code(), r.err());
         assertEquals(1, r.out().strip().lines().count());
         JsonNode json = new ObjectMapper().readTree(r.out());
@@ -81,7 +63,7 @@ class TopiaryCommandTest {
 
     @Test
     void generatePrintsTheDecodedContinuation() {
-        Result r = run("generate", "--model", model.toString(), "--prompt", "Hi", "--max-tokens", "5");
+        CommandRun r = CommandRun.run("generate", "--model", model.toString(), "--prompt", "Hi", "--max-tokens", "5");
         assertEquals(0, r.code(), r.err());
         try (Tokenizer tokenizer = Tokenizer.load(model);
                 Llama llama = LlamaCheckpoint.load(model, Device.cpu(), DataType.FLOAT32)) {
@@ -91,23 +73,48 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void evalPrintsLossAndPerplexityForTextAndForPreparedDatasets() throws IOException {
+        Path text = dir.resolve("speeches.jsonl");
+        Files.writeString(text, "{\"text\": \"We hold these truths to be self-evident.\"}\n"
+                + "{\"text\": \"The state of the Union is strong, and growing stronger.\"}\n");
+        CommandRun fromText = CommandRun.run("eval", "--model", model.toString(), "--data", text.toString(), "--seq-len", "16");
+        assertEquals(0, fromText.code(), fromText.err());
+        Path prefix = dir.resolve("speeches");
+        assertEquals(0, CommandRun.run("prepare-data", "--input", text.toString(), "--tokenizer", model.toString(),
+                "--output-prefix", prefix.toString()).code());
+        CommandRun fromDataset = CommandRun.run("eval", "--model", model.toString(), "--data", prefix.toString(), "--seq-len", "16");
+        assertEquals(fromText.out(), fromDataset.out());
+        JsonNode json = new ObjectMapper().readTree(fromDataset.out());
+        try (Llama llama = LlamaCheckpoint.load(model, Device.cpu(), DataType.FLOAT32);
+                IndexedDataset data = IndexedDataset.open(prefix)) {
+            LanguageModelMetrics expected = LanguageModelEvaluation.evaluate(llama, data, 16, 4, 0, Cancellation.none());
+            assertEquals(expected.loss(), json.get("loss").asDouble(), 1e-9);
+            assertEquals(expected.perplexity(), json.get("perplexity").asDouble(), 1e-9);
+            assertEquals(expected.tokens(), json.get("tokens").asLong());
+            // Two documents of byte tokens plus BOS and EOD each: windows of 16 cover all but the remainder.
+            assertEquals((data.totalTokens() - 1) / 16 * 16, expected.tokens());
+        }
+        assertError(CommandRun.run("eval", "--model", model.toString(), "--data", dir.resolve("nothing").toString()), "nothing");
+    }
+
+    @Test
     void badInputExitsNonZeroWithOneLine() throws IOException {
-        assertError(run("logits", "--model", model.toString(), "--ids", "1,258"), "token id 258 is outside the vocabulary");
-        assertError(run("logits", "--model", model.toString(), "--ids", "1,,2"), "--ids must be comma-separated");
-        assertError(run("logits", "--model", dir.resolve("absent").toString(), "--ids", "1"),
+        assertError(CommandRun.run("logits", "--model", model.toString(), "--ids", "1,258"), "token id 258 is outside the vocabulary");
+        assertError(CommandRun.run("logits", "--model", model.toString(), "--ids", "1,,2"), "--ids must be comma-separated");
+        assertError(CommandRun.run("logits", "--model", dir.resolve("absent").toString(), "--ids", "1"),
                 "model directory not found");
-        assertError(run("generate", "--model", model.toString(), "--prompt", "x", "--top-p", "2"), "topP must be in (0, 1]");
+        assertError(CommandRun.run("generate", "--model", model.toString(), "--prompt", "x", "--top-p", "2"), "topP must be in (0, 1]");
         Path noTokenizer = dir.resolve("bare");
         Files.createDirectories(noTokenizer);
         Files.copy(model.resolve("config.json"), noTokenizer.resolve("config.json"));
-        assertError(run("generate", "--model", noTokenizer.toString(), "--prompt", "x"), "tokenizer file not found");
-        assertError(run("logits", "--model", noTokenizer.toString(), "--ids", "1"), "model.safetensors");
-        Result usage = run("logits", "--ids", "1");
+        assertError(CommandRun.run("generate", "--model", noTokenizer.toString(), "--prompt", "x"), "tokenizer file not found");
+        assertError(CommandRun.run("logits", "--model", noTokenizer.toString(), "--ids", "1"), "model.safetensors");
+        CommandRun usage = CommandRun.run("logits", "--ids", "1");
         assertEquals(2, usage.code());
         assertTrue(usage.err().contains("Missing required option: '--model=DIR'"), usage.err());
     }
 
-    private static void assertError(Result r, String expected) {
+    private static void assertError(CommandRun r, String expected) {
         assertEquals(1, r.code(), r.out());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains(": error: ") && r.err().contains(expected), r.err());
