@@ -1,12 +1,15 @@
 package dev.topiary.cli;
 
-import dev.topiary.engine.Engines;
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import dev.topiary.io.TensorDType;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llama.LlamaLayout;
 import dev.topiary.llama.LlamaPresets;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,12 +69,12 @@ final class InitCommand implements Callable<Integer> {
             }
             return b.build();
         });
-        TensorDType dtype = TensorDType.fromName(saveDtype.toUpperCase(java.util.Locale.ROOT));
-        try (Llama llama = Llama.random(config, seed, Engines.device("cpu"), ai.djl.ndarray.types.DataType.FLOAT32)) {
+        TensorDType dtype = TensorDType.fromName(saveDtype.toUpperCase(Locale.ROOT));
+        try (Llama llama = Llama.random(config, seed, Device.cpu(), DataType.FLOAT32)) {
             LlamaCheckpoint.save(llama, output, dtype);
         }
         spec.commandLine().getOut().println("wrote " + output + ": " + config + ", "
-                + String.format("%,d", dev.topiary.llama.LlamaLayout.parameterCount(config)) + " parameters");
+                + String.format("%,d", LlamaLayout.parameterCount(config)) + " parameters");
         return 0;
     }
 }

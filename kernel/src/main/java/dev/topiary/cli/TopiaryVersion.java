@@ -1,5 +1,7 @@
 package dev.topiary.cli;
 
+import ai.djl.engine.Engine;
+import dev.topiary.engine.Engines;
 import picocli.CommandLine.IVersionProvider;
 
 /** The version from the jar manifest, with the engine it runs on. */
@@ -7,8 +9,8 @@ final class TopiaryVersion implements IVersionProvider {
     @Override
     public String[] getVersion() {
         String version = TopiaryVersion.class.getPackage().getImplementationVersion();
+        Engine engine = Engines.engine();
         return new String[] {"topiary " + (version == null ? "(development build)" : version)
-                + " on " + dev.topiary.engine.Engines.engine().getEngineName() + " "
-                + dev.topiary.engine.Engines.engine().getVersion()};
+                + " on " + engine.getEngineName() + " " + engine.getVersion()};
     }
 }
