@@ -36,7 +36,7 @@ final class Attention {
      * @param mask additive {@code [T, S]} mask over all S visible positions, or null when every key is visible
      * @param cache holds earlier positions' keys and values and receives these; null for a full-sequence pass
      */
-    NDArray forward(NDArray x, NDArray[] rope, NDArray mask, KvCache cache, int layer) {
+    NDArray forward(NDArray x, NDArray[] rope, NDArray mask, KvCache cache, int layer, ActivationObserver observer) {
         long batch = x.getShape().get(0);
         long steps = x.getShape().get(1);
         NDArray queries = Linear.linear(x, q).singletonOrThrow()
@@ -70,6 +70,7 @@ final class Attention {
                 .reshape(batch, kvHeads, groupSize, steps, headDim)
                 .transpose(0, 3, 1, 2, 4)
                 .reshape(batch, steps, (long) kvHeads * groupSize * headDim);
+        observer.observe(layer, ActivationObserver.Site.ATTENTION_OUTPUT_INPUT, heads);
         return Linear.linear(heads, o).singletonOrThrow();
     }
 }

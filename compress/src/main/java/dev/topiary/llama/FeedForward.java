@@ -17,9 +17,10 @@ final class FeedForward {
         this.down = down;
     }
 
-    NDArray forward(NDArray x) {
+    NDArray forward(NDArray x, int layer, ActivationObserver observer) {
         NDArray g = Linear.linear(x, gate).singletonOrThrow();
         NDArray activated = g.mul(Activation.sigmoid(g)).mul(Linear.linear(x, up).singletonOrThrow());
+        observer.observe(layer, ActivationObserver.Site.MLP_DOWN_INPUT, activated);
         return Linear.linear(activated, down).singletonOrThrow();
     }
 }

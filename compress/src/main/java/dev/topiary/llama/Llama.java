@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -165,6 +166,18 @@ public final class Llama implements AutoCloseable {
      * the cache receives their keys and values. With a null cache the positions are 0..T-1.
      */
     public NDArray forward(NDArray ids, KvCache cache) {
+        return forward(ids, cache, ActivationObserver.NONE, Set.of());
+    }
+
+    /**
+     * A full-sequence forward pass that shows {@code observer} each layer's activations and leaves out the layers
+     * in {@code skipped} (their input passes straight on), for importance estimation and calibration.
+     */
+    public NDArray forward(NDArray ids, ActivationObserver observer, Set<Integer> skipped) {
+        return forward(ids, null, observer, skipped);
+    }
+
+    private NDArray forward(NDArray ids, KvCache cache, ActivationObserver observer, Set<Integer> skipped) {
         int start = cache == null ? 0 : cache.length();
         Shape shape = ids.getShape();
         if (shape.dimension() != 2 || shape.get(1) == 0) {
@@ -187,7 +200,9 @@ public final class Llama implements AutoCloseable {
             NDArray mask = steps == 1 ? null : causalMask(m, start, steps).toType(dataType, false).toDevice(device(), false);
             NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
             for (int i = 0; i < layers.size(); i++) {
-                h = layers.get(i).forward(h, rope, mask, cache, i);
+                if (!skipped.contains(i)) {
+                    h = layers.get(i).forward(h, rope, mask, cache, i, observer);
+                }
             }
             logits = Precision32.widen(Linear.linear(finalNorm.forward(h), lmHead).singletonOrThrow());
             NDScope.unregister(logits);

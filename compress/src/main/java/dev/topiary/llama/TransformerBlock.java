@@ -17,8 +17,15 @@ final class TransformerBlock {
         this.mlp = mlp;
     }
 
-    NDArray forward(NDArray x, NDArray[] rope, NDArray mask, KvCache cache, int layer) {
-        NDArray h = x.add(attention.forward(inputNorm.forward(x), rope, mask, cache, layer));
-        return h.add(mlp.forward(postAttentionNorm.forward(h)));
+    NDArray forward(NDArray x, NDArray[] rope, NDArray mask, KvCache cache, int layer, ActivationObserver observer) {
+        observer.observe(layer, ActivationObserver.Site.LAYER_INPUT, x);
+        NDArray attentionInput = inputNorm.forward(x);
+        observer.observe(layer, ActivationObserver.Site.ATTENTION_NORM, attentionInput);
+        NDArray h = x.add(attention.forward(attentionInput, rope, mask, cache, layer, observer));
+        NDArray mlpInput = postAttentionNorm.forward(h);
+        observer.observe(layer, ActivationObserver.Site.MLP_NORM, mlpInput);
+        NDArray out = h.add(mlp.forward(mlpInput, layer, observer));
+        observer.observe(layer, ActivationObserver.Site.LAYER_OUTPUT, out);
+        return out;
     }
 }
