@@ -4,18 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.Cancellation;
 import dev.topiary.TopiaryException;
-import dev.topiary.data.DatasetPreparation;
-import dev.topiary.data.IndexedDataset;
-import dev.topiary.data.Tokenizer;
 import dev.topiary.eval.LanguageModelEvaluation;
 import dev.topiary.eval.LanguageModelMetrics;
 import dev.topiary.llama.Llama;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,44 +44,21 @@ final class EvalCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         if (sequenceLength < 1 || batchSize < 1 || maxTokens < 0) {
             throw new TopiaryException("--seq-len and --batch-size must be positive and --max-tokens >= 0");
         }
-        Path scratch = null;
-        Path prefix = data;
-        try (Llama llama = model.load()) {
-            if (isText(data)) {
-                scratch = Files.createTempDirectory("topiary-eval");
-                prefix = scratch.resolve("data");
-                try (Tokenizer tokenizer = Tokenizer.load(model.model)) {
-                    DatasetPreparation.prepare(data, tokenizer, prefix);
-                }
-            }
-            LanguageModelMetrics metrics;
-            try (IndexedDataset dataset = IndexedDataset.open(prefix)) {
-                metrics = LanguageModelEvaluation.evaluate(llama, dataset,
-                        Math.min(sequenceLength, llama.config().maxPositionEmbeddings()), batchSize, maxTokens,
-                        Cancellation.none());
-            }
+        try (Llama llama = model.load(); DatasetInput input = DatasetInput.open(data, model.model, "--model's tokenizer")) {
+            LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, input.dataset(),
+                    Math.min(sequenceLength, llama.config().maxPositionEmbeddings()), batchSize, maxTokens,
+                    Cancellation.none());
             ObjectNode json = new ObjectMapper().createObjectNode();
             json.put("loss", metrics.loss());
             json.put("perplexity", metrics.perplexity());
             json.put("tokens", metrics.tokens());
             spec.commandLine().getOut().println(json);
             spec.commandLine().getOut().flush();
-        } finally {
-            if (scratch != null) {
-                try (Stream<Path> files = Files.walk(scratch)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            }
         }
         return 0;
-    }
-
-    private static boolean isText(Path file) {
-        String name = file.getFileName().toString();
-        return name.endsWith(".jsonl") || name.endsWith(".txt");
     }
 }

@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.Cancellation;
 import dev.topiary.data.BpeModel;
 import dev.topiary.data.IndexedDataset;
 import dev.topiary.data.Tokenizer;
+import dev.topiary.distill.DistillationObjective;
 import dev.topiary.eval.LanguageModelEvaluation;
 import dev.topiary.eval.LanguageModelMetrics;
 import dev.topiary.llama.GenerationOptions;
@@ -95,6 +99,41 @@ class TopiaryCommandTest {
             assertEquals((data.totalTokens() - 1) / 16 * 16, expected.tokens());
         }
         assertError(CommandRun.run("eval", "--model", model.toString(), "--data", dir.resolve("nothing").toString()), "nothing");
+    }
+
+    @Test
+    void distillWritesAStudentThatMovedTowardsTheTeacher() throws IOException {
+        Path teacher = dir.resolve("teacher");
+        assertEquals(0, CommandRun.run("init", "--preset", "tiny", "--layers", "2", "--hidden", "64", "--ffn", "224",
+                "--vocab", "258", "--seed", "9", "--output", teacher.toString()).code());
+        Path text = dir.resolve("distill.jsonl");
+        Files.writeString(text, "{\"text\": \"" + "Four score and seven years ago our fathers brought forth. ".repeat(20)
+                + "\"}\n");
+        Path out = dir.resolve("distilled");
+        CommandRun r = CommandRun.run("distill", "--student", model.toString(), "--teacher", teacher.toString(),
+                "--data", text.toString(), "--tokens", "4096", "--seq-len", "32", "--batch-size", "4", "--lr", "3e-3",
+                "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("distill: step 32/32"), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+        try (Llama before = LlamaCheckpoint.load(model, Device.cpu(), DataType.FLOAT32);
+                Llama after = LlamaCheckpoint.load(out, Device.cpu(), DataType.FLOAT32);
+                Llama t = LlamaCheckpoint.load(teacher, Device.cpu(), DataType.FLOAT32);
+                NDManager m = after.manager().newSubManager()) {
+            assertEquals(before.config().toJson().without("torch_dtype"), after.config().toJson().without("torch_dtype"));
+            int[] ids = new int[32];
+            for (int i = 0; i < 32; i++) {
+                ids[i] = "Four score and seven years ago o".charAt(i);
+            }
+            NDArray input = m.create(ids, new Shape(1, 32));
+            double klBefore = DistillationObjective.klDivergence(t.forward(input),
+                    before.forward(input), 1).getFloat();
+            double klAfter = DistillationObjective.klDivergence(t.forward(input),
+                    after.forward(input), 1).getFloat();
+            assertTrue(klAfter < klBefore, klBefore + " -> " + klAfter);
+        }
+        assertError(CommandRun.run("distill", "--student", model.toString(), "--teacher", teacher.toString(),
+                "--data", text.toString(), "--tokens", "10", "--output", out.toString()), "less than one batch");
     }
 
     @Test
