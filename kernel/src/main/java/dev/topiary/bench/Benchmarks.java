@@ -29,6 +29,7 @@ public final class Benchmarks {
         LlamaConfig tiny = LlamaPresets.tiny();
         try (Llama model = Llama.random(tiny, 1, device, type)) {
             report(out, "tiny", model, warmup, repeats);
+            out.println("- tiny, importance estimation: " + ImportanceBenchmark.measure(model, 8, 256, 4, 1, repeats));
         }
         out.println("- training the embedded teacher's architecture (tiny), 16 x 256 tokens per step: "
                 + TrainingBenchmark.measure(tiny, 16, 256, work / matmul.median(), warmup, repeats));
@@ -42,6 +43,8 @@ public final class Benchmarks {
         try {
             try (Llama model = Llama.random(billion, 1, device, type)) {
                 report(out, "1B-shaped (Llama-3.2-1B architecture)", model, 1, Math.max(1, repeats / 2));
+                out.println("- 1B-shaped, importance estimation: "
+                        + ImportanceBenchmark.measure(model, 1, 256, 2, 1, Math.max(1, repeats / 2)));
                 LlamaCheckpoint.save(model, checkpoint, TensorDType.BF16);
             }
             out.println("- load 1B-shaped bf16 checkpoint: " + LoadMemoryBenchmark.measure(checkpoint));
