@@ -137,6 +137,42 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void pruneNarrowsOrShortensByImportanceAndWritesARunnableCheckpoint() throws IOException {
+        Path wide = dir.resolve("wide");
+        assertEquals(0, CommandRun.run("init", "--preset", "tiny", "--layers", "3", "--hidden", "64", "--ffn", "224",
+                "--vocab", "258", "--seed", "4", "--output", wide.toString()).code());
+        Path text = dir.resolve("calibration.jsonl");
+        Files.writeString(text, "{\"text\": \"" + "We the People of the United States, in Order to form. ".repeat(30)
+                + "\"}\n");
+        Path narrow = dir.resolve("narrow");
+        CommandRun width = CommandRun.run("prune", "--model", wide.toString(), "--data", text.toString(),
+                "--tokenizer", model.toString(), "--hidden", "48", "--ffn", "112", "--heads", "4", "--samples", "8",
+                "--seq-len", "32", "--output", narrow.toString());
+        assertEquals(0, width.code(), width.err());
+        Path shallow = dir.resolve("shallow");
+        CommandRun depth = CommandRun.run("prune", "--model", wide.toString(), "--data", text.toString(),
+                "--tokenizer", model.toString(), "--layers", "2", "--samples", "8", "--seq-len", "32",
+                "--output", shallow.toString());
+        assertEquals(0, depth.code(), depth.err());
+        try (Llama n = LlamaCheckpoint.load(narrow, Device.cpu(), DataType.FLOAT32);
+                Llama d = LlamaCheckpoint.load(shallow, Device.cpu(), DataType.FLOAT32)) {
+            assertEquals(48, n.config().hiddenSize());
+            assertEquals(112, n.config().intermediateSize());
+            assertEquals(4, n.config().numAttentionHeads());
+            assertEquals(32, n.config().headDim());
+            assertEquals(2, d.config().numHiddenLayers());
+            assertEquals(258, n.logits(new int[] {256, 87, 101})[2].length);
+            assertTrue(width.out().contains(String.format("-> %,d parameters", n.parameterCount())), width.out());
+        }
+        assertError(CommandRun.run("prune", "--model", wide.toString(), "--data", text.toString(), "--tokenizer",
+                model.toString(), "--heads", "3", "--output", narrow.toString()), "multiple of num_key_value_heads");
+        assertError(CommandRun.run("prune", "--model", wide.toString(), "--data", text.toString(), "--tokenizer",
+                model.toString(), "--hidden", "128", "--output", narrow.toString()), "wider than");
+        assertError(CommandRun.run("prune", "--model", wide.toString(), "--data", text.toString(),
+                "--hidden", "32", "--output", narrow.toString()), "tokenizer");
+    }
+
+    @Test
     void badInputExitsNonZeroWithOneLine() throws IOException {
         assertError(CommandRun.run("logits", "--model", model.toString(), "--ids", "1,258"), "token id 258 is outside the vocabulary");
         assertError(CommandRun.run("logits", "--model", model.toString(), "--ids", "1,,2"), "--ids must be comma-separated");
