@@ -1,0 +1,76 @@
+package dev.topiary.quant;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.topiary.llama.Llama;
+import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llama.LlamaLayout;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Quantizes the linear weights of a {@link Llama}: q, k, v, o, gate, up and down projections of every layer.
+ * Embeddings, norms and lm_head stay in floating point, as is standard: they are a small share of a large model and
+ * the most sensitive to rounding.
+ */
+public final class ModelQuantizer {
+
+    private ModelQuantizer() {}
+
+    /** The names of the tensors that get quantized, in checkpoint order. */
+    public static List<String> linearNames(LlamaConfig config) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            names.add(LlamaLayout.qProj(i));
+            names.add(LlamaLayout.kProj(i));
+            names.add(LlamaLayout.vProj(i));
+            names.add(LlamaLayout.oProj(i));
+            names.add(LlamaLayout.gateProj(i));
+            names.add(LlamaLayout.upProj(i));
+            names.add(LlamaLayout.downProj(i));
+        }
+        return names;
+    }
+
+    /** Round-to-nearest quantization of every linear weight; {@code model} is left as it was. */
+    public static QuantizedModel quantize(Llama model, QuantScheme scheme) {
+        return quantize(model, scheme, Map.of());
+    }
+
+    /**
+     * Quantizes every linear weight: with GPTQ where {@code hessians} holds that weight's Hessian proxy (by tensor
+     * name, see {@link HessianAccumulator}), with round to nearest elsewhere. {@code model} is left as it was; the
+     * floating tensors of the result are copies.
+     */
+    public static QuantizedModel quantize(Llama model, QuantScheme scheme, Map<String, NDArray> hessians) {
+        Map<String, QuantizedTensor> quantized = new LinkedHashMap<>();
+        // One preparation (inverse and factorisation) per distinct Hessian array: q, k and v usually share one.
+        Map<NDArray, GptqHessian> prepared = new IdentityHashMap<>();
+        try {
+            for (String name : linearNames(model.config())) {
+                NDArray weight = model.parameters().get(name);
+                NDArray hessian = hessians.get(name);
+                quantized.put(name, hessian == null ? QuantizedTensor.quantize(weight, scheme)
+                        : Gptq.quantize(weight, prepared.computeIfAbsent(hessian,
+                                h -> GptqHessian.prepare(h, scheme, Gptq.DEFAULT_PERCDAMP)), scheme));
+            }
+        } finally {
+            prepared.values().forEach(GptqHessian::close);
+        }
+        return assemble(model, scheme, quantized);
+    }
+
+    /** A model of {@code quantized} (every linear weight) and fp32 copies of {@code model}'s other tensors. */
+    static QuantizedModel assemble(Llama model, QuantScheme scheme, Map<String, QuantizedTensor> quantized) {
+        Map<String, NDArray> floating = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+            if (!quantized.containsKey(e.getKey())) {
+                floating.put(e.getKey(), e.getValue().toType(DataType.FLOAT32, true));
+            }
+        }
+        return new QuantizedModel(model.config(), scheme, quantized, floating, "quantization of " + model.config());
+    }
+}
