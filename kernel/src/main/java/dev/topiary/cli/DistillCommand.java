@@ -13,12 +13,8 @@ import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.train.LearningRateSchedule;
 import dev.topiary.train.Trainer;
 import dev.topiary.train.TrainingOptions;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -111,20 +107,9 @@ final class DistillCommand implements Callable<Integer> {
             }
             LlamaCheckpoint.save(studentModel, output, TensorDType.F32);
         }
-        copyTokenizer();
+        TokenizerFile.copy(student, output);
         spec.commandLine().getOut().println("wrote " + output);
         spec.commandLine().getOut().flush();
         return 0;
-    }
-
-    private void copyTokenizer() {
-        Path source = student.resolve("tokenizer.json");
-        if (Files.isRegularFile(source)) {
-            try {
-                Files.copy(source, output.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 }

@@ -1,8 +1,13 @@
 package dev.topiary.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.engine.Engines;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
+import dev.topiary.quant.QuantizedCheckpoint;
+import dev.topiary.quant.QuantizedModel;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -21,8 +26,25 @@ final class ModelOptions {
             description = "float32 or float16 (GPU only); auto is float32 on the CPU and float16 on a GPU")
     String dtype;
 
+    /** The model, dequantized into a runnable fp32 Llama when the checkpoint is a quantized one. */
     Llama load() {
         var device = Engines.device(this.device);
+        if (isQuantized()) {
+            try (QuantizedModel quantized = QuantizedCheckpoint.load(model, device)) {
+                return quantized.toLlama();
+            }
+        }
         return LlamaCheckpoint.load(model, device, Engines.computeType(device, dtype));
+    }
+
+    /** Whether the checkpoint's config.json describes a quantized model. */
+    boolean isQuantized() {
+        Path config = (Files.isDirectory(model) ? model : model.getParent()).resolve("config.json");
+        try {
+            return Files.isRegularFile(config)
+                    && new ObjectMapper().readTree(config.toFile()).has(QuantizedCheckpoint.QUANTIZATION_CONFIG);
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

@@ -12,12 +12,8 @@ import dev.topiary.prune.ImportanceEstimator;
 import dev.topiary.prune.ImportanceScores;
 import dev.topiary.prune.ImportanceSelection;
 import dev.topiary.prune.WidthPruner;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -126,7 +122,7 @@ final class PruneCommand implements Callable<Integer> {
                 }
             }
         }
-        copyTokenizer();
+        TokenizerFile.copy(model.model, output);
         out.flush();
         return 0;
     }
@@ -139,17 +135,6 @@ final class PruneCommand implements Callable<Integer> {
         if (target.numAttentionHeads() % source.numKeyValueHeads() != 0) {
             throw new TopiaryException("--heads " + target.numAttentionHeads() + " must be a multiple of"
                     + " num_key_value_heads " + source.numKeyValueHeads() + " (the same number of heads per KV group)");
-        }
-    }
-
-    private void copyTokenizer() {
-        Path source = (Files.isDirectory(model.model) ? model.model : model.model.getParent()).resolve("tokenizer.json");
-        if (Files.isRegularFile(source)) {
-            try {
-                Files.copy(source, output.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 }

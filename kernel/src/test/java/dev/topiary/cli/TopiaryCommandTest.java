@@ -173,6 +173,48 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void quantizeWritesPackedModelsThatTheOtherCommandsRun() throws IOException {
+        Path text = dir.resolve("quantize.jsonl");
+        Files.writeString(text, "{\"text\": \"" + "It is rather for us to be here dedicated. ".repeat(30) + "\"}\n");
+        Path int8 = dir.resolve("int8");
+        CommandRun rtn = CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8",
+                "--output", int8.toString());
+        assertEquals(0, rtn.code(), rtn.err());
+        Path int4 = dir.resolve("int4");
+        CommandRun gptq = CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT4",
+                "--group-size", "16", "--method", "gptq", "--data", text.toString(), "--samples", "4", "--seq-len",
+                "32", "--output", int4.toString());
+        assertEquals(0, gptq.code(), gptq.err());
+        assertTrue(Files.isRegularFile(int4.resolve("tokenizer.json")));
+        int[] ids = {256, 73, 116};
+        try (Llama original = LlamaCheckpoint.load(model, Device.cpu(), DataType.FLOAT32)) {
+            float[] expected = original.logits(ids)[2];
+            for (Path quantized : new Path[] {int8, int4}) {
+                CommandRun logits = CommandRun.run("logits", "--model", quantized.toString(), "--ids", "256,73,116");
+                assertEquals(0, logits.code(), logits.err());
+                JsonNode row = new ObjectMapper().readTree(logits.out()).get("logits").get(2);
+                double error = 0;
+                double norm = 0;
+                for (int v = 0; v < expected.length; v++) {
+                    error += Math.pow(row.get(v).doubleValue() - expected[v], 2);
+                    norm += Math.pow(expected[v], 2);
+                }
+                assertTrue(Math.sqrt(error / norm) < 0.3, quantized + ": relative logit error " + Math.sqrt(error / norm));
+            }
+        }
+        assertEquals(0, CommandRun.run("generate", "--model", int8.toString(), "--prompt", "It", "--max-tokens", "3")
+                .code());
+        assertError(CommandRun.run("quantize", "--model", int8.toString(), "--precision", "INT8", "--output",
+                dir.resolve("twice").toString()), "already quantized");
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT4", "--group-size",
+                "7", "--output", dir.resolve("bad").toString()), "group");
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT2", "--output",
+                dir.resolve("bad").toString()), "INT8, INT4 or FP8");
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8", "--method",
+                "gptq", "--output", dir.resolve("bad").toString()), "needs calibration --data");
+    }
+
+    @Test
     void badInputExitsNonZeroWithOneLine() throws IOException {
         assertError(CommandRun.run("logits", "--model", model.toString(), "--ids", "1,258"), "token id 258 is outside the vocabulary");
         assertError(CommandRun.run("logits", "--model", model.toString(), "--ids", "1,,2"), "--ids must be comma-separated");
