@@ -1,9 +1,11 @@
 package dev.topiary.llama;
 
 import dev.topiary.TopiaryException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,6 +36,18 @@ public final class LlamaLayout {
     public static String gateProj(int layer) { return layerPrefix(layer) + "mlp.gate_proj.weight"; }
     public static String upProj(int layer) { return layerPrefix(layer) + "mlp.up_proj.weight"; }
     public static String downProj(int layer) { return layerPrefix(layer) + "mlp.down_proj.weight"; }
+
+    /**
+     * The linear (projection) weights, q, k, v, o, gate, up and down of every layer in checkpoint order: the
+     * matrices sparse pruning and quantization work on (embeddings, norms and the LM head are left to them).
+     */
+    public static List<String> linearWeights(LlamaConfig c) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
+            names.addAll(List.of(qProj(i), kProj(i), vProj(i), oProj(i), gateProj(i), upProj(i), downProj(i)));
+        }
+        return List.copyOf(names);
+    }
 
     /** Every tensor the config implies, in checkpoint order, with its shape; no lm_head when embeddings are tied. */
     public static Map<String, long[]> shapes(LlamaConfig c) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.topiary.TopiaryException;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llama.LlamaLayout;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,7 +28,7 @@ final class MaskedPruning {
 
     static SparsityResult apply(Llama model, String method, Masker masker) {
         LlamaConfig config = model.config();
-        Set<String> linear = new HashSet<>(LinearWeights.names(config));
+        Set<String> linear = new HashSet<>(LlamaLayout.linearWeights(config));
         Map<String, Double> matrixSparsity = new LinkedHashMap<>();
         long zeros = 0;
         long weights = 0;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.topiary.TopiaryException;
 import dev.topiary.llama.Llama;
+import dev.topiary.llama.LlamaLayout;
 import java.util.Map;
 
 /**
@@ -56,7 +57,7 @@ public final class NmSparsity {
             throw new TopiaryException("N:M sparsity needs 0 < N < M, got " + n + ":" + m);
         }
         Map<String, NDArray> params = model.parameters();
-        for (String name : LinearWeights.names(model.config())) {
+        for (String name : LlamaLayout.linearWeights(model.config())) {
             long columns = params.get(name).getShape().get(1);
             if (columns % m != 0) {
                 throw new TopiaryException(name + " has " + columns + " input columns, not a multiple of M = " + m

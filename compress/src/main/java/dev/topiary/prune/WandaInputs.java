@@ -3,6 +3,7 @@ package dev.topiary.prune;
 import ai.djl.ndarray.NDArray;
 import dev.topiary.TopiaryException;
 import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llama.LlamaLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +23,7 @@ final class WandaInputs {
         if (inputNorms == null) {
             throw new TopiaryException("Wanda needs the input-channel norms of every linear weight, got none");
         }
-        List<String> linear = LinearWeights.names(config);
+        List<String> linear = LlamaLayout.linearWeights(config);
         for (String name : inputNorms.keySet()) {
             if (!linear.contains(name)) {
                 throw new TopiaryException("input norms given for " + name + ", which is not a linear weight of the"

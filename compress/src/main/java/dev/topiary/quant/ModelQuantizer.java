@@ -3,12 +3,9 @@ package dev.topiary.quant;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.topiary.llama.Llama;
-import dev.topiary.llama.LlamaConfig;
 import dev.topiary.llama.LlamaLayout;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,21 +16,6 @@ import java.util.Map;
 public final class ModelQuantizer {
 
     private ModelQuantizer() {}
-
-    /** The names of the tensors that get quantized, in checkpoint order. */
-    public static List<String> linearNames(LlamaConfig config) {
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            names.add(LlamaLayout.qProj(i));
-            names.add(LlamaLayout.kProj(i));
-            names.add(LlamaLayout.vProj(i));
-            names.add(LlamaLayout.oProj(i));
-            names.add(LlamaLayout.gateProj(i));
-            names.add(LlamaLayout.upProj(i));
-            names.add(LlamaLayout.downProj(i));
-        }
-        return names;
-    }
 
     /** Round-to-nearest quantization of every linear weight; {@code model} is left as it was. */
     public static QuantizedModel quantize(Llama model, QuantScheme scheme) {
@@ -50,7 +32,7 @@ public final class ModelQuantizer {
         // One preparation (inverse and factorisation) per distinct Hessian array: q, k and v usually share one.
         Map<NDArray, GptqHessian> prepared = new IdentityHashMap<>();
         try {
-            for (String name : linearNames(model.config())) {
+            for (String name : LlamaLayout.linearWeights(model.config())) {
                 NDArray weight = model.parameters().get(name);
                 NDArray hessian = hessians.get(name);
                 quantized.put(name, hessian == null ? QuantizedTensor.quantize(weight, scheme)

@@ -27,7 +27,7 @@ class MagnitudePruningTest {
             Map<String, float[]> after = TestModels.snapshot(result.model());
             long zeros = 0;
             long total = 0;
-            for (String name : LinearWeights.names(config)) {
+            for (String name : LlamaLayout.linearWeights(config)) {
                 float[] w = weights.get(name);
                 int drop = (int) Math.round(sparsity * w.length);
                 SparsityChecks.assertPrunedByScore(w, after.get(name), (int) shapes.get(name)[1], w.length, drop,
@@ -40,7 +40,7 @@ class MagnitudePruningTest {
             assertEquals(zeros, result.zeros());
             assertEquals((double) zeros / total, result.sparsity(), 1e-12);
             // Each matrix rounds to whole weights: at most half a weight per matrix off the target.
-            assertEquals(sparsity, result.sparsity(), 0.5 * LinearWeights.names(config).size() / total);
+            assertEquals(sparsity, result.sparsity(), 0.5 * LlamaLayout.linearWeights(config).size() / total);
             SparsityChecks.assertDenseUnchanged(config, weights, after);
             TestModels.assertSameParameters(weights, TestModels.snapshot(source));
         }

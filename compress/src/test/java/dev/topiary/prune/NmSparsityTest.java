@@ -25,7 +25,7 @@ class NmSparsityTest {
         Map<String, float[]> weights = TestModels.randomWeights(config, 31);
         try (Llama source = TestModels.model(config, weights); SparsityResult result = NmSparsity.twoFour(source)) {
             Map<String, float[]> after = TestModels.snapshot(result.model());
-            for (String name : LinearWeights.names(config)) {
+            for (String name : LlamaLayout.linearWeights(config)) {
                 SparsityChecks.assertPrunedByScore(weights.get(name), after.get(name), (int) shapes.get(name)[1], 4, 2,
                         (r, c, x) -> Math.abs(x), name);
             }
@@ -43,7 +43,7 @@ class NmSparsityTest {
                 Llama source = TestModels.model(config, weights);
                 SparsityResult result = NmSparsity.twoFour(source, SparsityChecks.toArrays(norms, m))) {
             Map<String, float[]> after = TestModels.snapshot(result.model());
-            for (String name : LinearWeights.names(config)) {
+            for (String name : LlamaLayout.linearWeights(config)) {
                 float[] n = norms.get(name);
                 SparsityChecks.assertPrunedByScore(weights.get(name), after.get(name), (int) shapes.get(name)[1], 4, 2,
                         (r, c, x) -> Math.abs(x) * n[c], name);
@@ -58,7 +58,7 @@ class NmSparsityTest {
         Map<String, float[]> weights = TestModels.randomWeights(config, 34);
         try (Llama source = TestModels.model(config, weights); SparsityResult result = NmSparsity.prune(source, 1, 8)) {
             Map<String, float[]> after = TestModels.snapshot(result.model());
-            for (String name : LinearWeights.names(config)) {
+            for (String name : LlamaLayout.linearWeights(config)) {
                 SparsityChecks.assertPrunedByScore(weights.get(name), after.get(name), (int) shapes.get(name)[1], 8, 7,
                         (r, c, x) -> Math.abs(x), name);
             }

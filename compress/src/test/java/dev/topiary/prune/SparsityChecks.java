@@ -53,7 +53,7 @@ final class SparsityChecks {
     /** Non-linear parameters (embeddings, norms, LM head) are unchanged. */
     static void assertDenseUnchanged(LlamaConfig config, Map<String, float[]> before, Map<String, float[]> after) {
         for (String name : LlamaLayout.shapes(config).keySet()) {
-            if (!LinearWeights.names(config).contains(name)) {
+            if (!LlamaLayout.linearWeights(config).contains(name)) {
                 assertArrayEquals(before.get(name), after.get(name), 0f, name);
             }
         }
@@ -64,7 +64,7 @@ final class SparsityChecks {
         Random random = new Random(seed);
         Map<String, long[]> shapes = LlamaLayout.shapes(config);
         Map<String, float[]> norms = new LinkedHashMap<>();
-        for (String name : LinearWeights.names(config)) {
+        for (String name : LlamaLayout.linearWeights(config)) {
             float[] n = new float[(int) shapes.get(name)[1]];
             for (int j = 0; j < n.length; j++) {
                 n[j] = (float) Math.exp(1.2 * random.nextGaussian());

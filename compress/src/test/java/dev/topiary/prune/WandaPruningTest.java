@@ -31,7 +31,7 @@ class WandaPruningTest {
                 Llama source = TestModels.model(config, weights);
                 SparsityResult result = WandaPruning.prune(source, SparsityChecks.toArrays(norms, m), sparsity)) {
             Map<String, float[]> after = TestModels.snapshot(result.model());
-            for (String name : LinearWeights.names(config)) {
+            for (String name : LlamaLayout.linearWeights(config)) {
                 int columns = (int) shapes.get(name)[1];
                 float[] n = norms.get(name);
                 SparsityChecks.assertPrunedByScore(weights.get(name), after.get(name), columns, columns,

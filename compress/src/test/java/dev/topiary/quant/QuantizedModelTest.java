@@ -62,7 +62,7 @@ class QuantizedModelTest {
         try (Llama model = Llama.random(CONFIG, 5, Device.cpu(), DataType.FLOAT32);
                 QuantizedModel q = ModelQuantizer.quantize(model, scheme)) {
             reference = model.logits(IDS);
-            assertEquals(ModelQuantizer.linearNames(CONFIG), List.copyOf(q.quantized().keySet()));
+            assertEquals(LlamaLayout.linearWeights(CONFIG), List.copyOf(q.quantized().keySet()));
             try (Llama dq = q.toLlama()) {
                 quantizedLogits = dq.logits(IDS);
                 // The untouched tensors are exact copies.
