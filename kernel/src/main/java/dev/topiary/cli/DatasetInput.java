@@ -1,6 +1,5 @@
 package dev.topiary.cli;
 
-import dev.topiary.TopiaryException;
 import dev.topiary.data.DatasetPreparation;
 import dev.topiary.data.IndexedDataset;
 import dev.topiary.data.Tokenizer;
@@ -26,18 +25,11 @@ final class DatasetInput implements AutoCloseable {
         this.scratch = scratch;
     }
 
-    /**
-     * @param tokenizer tokenizer.json or a directory holding one; needed only for text input
-     * @param tokenizerOption how the command calls the tokenizer's option, for the error message
-     */
-    static DatasetInput open(Path data, Path tokenizer, String tokenizerOption) {
+    /** @param tokenizer tokenizer.json or a model directory holding one; read only for text input */
+    static DatasetInput open(Path data, Path tokenizer) {
         String name = data.getFileName().toString();
         if (!name.endsWith(".jsonl") && !name.endsWith(".txt")) {
             return new DatasetInput(IndexedDataset.open(data), null);
-        }
-        if (tokenizer == null) {
-            throw new TopiaryException(tokenizerOption + " is required when --data is a .jsonl or .txt file (" + data
-                    + ")");
         }
         Path scratch = null;
         try (Tokenizer t = Tokenizer.load(tokenizer)) {

@@ -94,7 +94,7 @@ final class DistillCommand implements Callable<Integer> {
             }
             DistillationObjective objective = Options.check(
                     () -> new DistillationObjective(teacherModel, temperature, 0));
-            try (DatasetInput input = DatasetInput.open(data, tokenizer != null ? tokenizer : student, "--tokenizer");
+            try (DatasetInput input = DatasetInput.open(data, tokenizer != null ? tokenizer : student);
                     Trainer trainer = new Trainer(studentModel, objective, options)) {
                 PackedBatches batches = new PackedBatches(input.dataset(), sequenceLength, batchSize, seed);
                 long every = Math.max(1, steps / 20);

@@ -48,7 +48,7 @@ final class EvalCommand implements Callable<Integer> {
         if (sequenceLength < 1 || batchSize < 1 || maxTokens < 0) {
             throw new TopiaryException("--seq-len and --batch-size must be positive and --max-tokens >= 0");
         }
-        try (Llama llama = model.load(); DatasetInput input = DatasetInput.open(data, model.model, "--model's tokenizer")) {
+        try (Llama llama = model.load(); DatasetInput input = DatasetInput.open(data, model.model)) {
             LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, input.dataset(),
                     Math.min(sequenceLength, llama.config().maxPositionEmbeddings()), batchSize, maxTokens,
                     Cancellation.none());

@@ -95,8 +95,7 @@ final class PruneCommand implements Callable<Integer> {
             }
             ImportanceScores scores = null;
             if (width || layers != null) {
-                try (DatasetInput input = DatasetInput.open(data, tokenizer != null ? tokenizer : model.model,
-                        "--tokenizer")) {
+                try (DatasetInput input = DatasetInput.open(data, tokenizer != null ? tokenizer : model.model)) {
                     PackedBatches batches = new PackedBatches(input.dataset(), sequenceLength, batchSize, 0);
                     scores = ImportanceEstimator.estimate(source, batches, (samples + batchSize - 1) / batchSize, false,
                             Cancellation.none());

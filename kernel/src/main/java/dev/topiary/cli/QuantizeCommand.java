@@ -97,7 +97,7 @@ final class QuantizeCommand implements Callable<Integer> {
     }
 
     private QuantizedModel calibrated(Llama llama, QuantScheme scheme) {
-        try (DatasetInput input = DatasetInput.open(data, tokenizer != null ? tokenizer : model.model, "--tokenizer");
+        try (DatasetInput input = DatasetInput.open(data, tokenizer != null ? tokenizer : model.model);
                 NDManager manager = llama.manager().newSubManager()) {
             PackedBatches batches = new PackedBatches(input.dataset(), sequenceLength, 1, 0);
             List<NDArray> ids = new ArrayList<>();
