@@ -44,10 +44,12 @@ public final class Llama implements AutoCloseable {
     private final NDArray lmHead;
     private final RotaryEmbedding rotary;
     private final DataType dataType;
+    private final boolean owner;
 
-    private Llama(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters) {
+    private Llama(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters, boolean owner) {
         this.config = config;
         this.manager = manager;
+        this.owner = owner;
         this.parameters = Collections.unmodifiableMap(parameters);
         this.embedTokens = parameters.get(LlamaLayout.EMBED_TOKENS);
         this.dataType = embedTokens.getDataType();
@@ -99,7 +101,7 @@ public final class Llama implements AutoCloseable {
                 t.close();
             }
         });
-        return new Llama(config, manager, owned);
+        return new Llama(config, manager, owned, true);
     }
 
     /**
@@ -144,6 +146,31 @@ public final class Llama implements AutoCloseable {
     /** The live parameters by Hugging Face name, in checkpoint order (no lm_head when tied). */
     public Map<String, NDArray> parameters() {
         return parameters;
+    }
+
+    /**
+     * A view of this model that computes with {@code replacements} in place of the parameters of the same names and
+     * shares every other parameter, and this model's {@link #manager()}. The view owns nothing: closing it frees
+     * nothing, and it is usable only while this model and the replacements live. Replacements may carry gradients
+     * to this model's parameters (fake quantization in training) or be plain arrays (a quantized prefix in
+     * calibration).
+     *
+     * @throws TopiaryException when a replacement names no parameter of this model or differs in shape or type
+     */
+    public Llama withParameters(Map<String, NDArray> replacements) {
+        Map<String, NDArray> merged = new LinkedHashMap<>(parameters);
+        replacements.forEach((name, t) -> {
+            NDArray own = parameters.get(name);
+            if (own == null) {
+                throw new TopiaryException("cannot replace " + name + ": the model has no such parameter");
+            }
+            if (!own.getShape().equals(t.getShape()) || own.getDataType() != t.getDataType()) {
+                throw new TopiaryException("cannot replace " + name + " " + own.getDataType() + " " + own.getShape()
+                        + " with " + t.getDataType() + " " + t.getShape() + ": shape and type must match");
+            }
+            merged.put(name, t);
+        });
+        return new Llama(config, manager, merged, false);
     }
 
     /** The manager that owns the parameters; arrays the caller makes for this model (token ids) may live under it. */
@@ -256,9 +283,12 @@ public final class Llama implements AutoCloseable {
         return LlamaLayout.parameterCount(config);
     }
 
+    /** Frees the parameters; a view ({@link #withParameters}) frees nothing. */
     @Override
     public void close() {
-        manager.close();
+        if (owner) {
+            manager.close();
+        }
     }
 
     /** The module tree with shapes, as a REPL shows it. */

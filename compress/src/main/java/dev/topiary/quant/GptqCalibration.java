@@ -8,7 +8,6 @@ import dev.topiary.llama.ActivationObserver;
 import dev.topiary.llama.ActivationObserver.Site;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaLayout;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,15 +15,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * GPTQ for a whole {@link Llama}: runs calibration token batches through the model, accumulates the Hessian proxy
- * of every linear layer's input, and quantizes each linear weight with {@link Gptq}.
+ * Sequential GPTQ for a whole {@link Llama}: runs calibration token batches through the model, accumulates the
+ * Hessian proxy of each linear layer's input, and quantizes each linear weight with {@link Gptq}.
  *
- * <p>Layer by layer, so only one layer's Hessians are held at a time (an 8B model's are 2 GB per layer in float64):
- * for layer {@code i} the calibration batches run through layers 0..i only (later layers are skipped). q, k and v
- * share the Hessian of the attention norm's output, gate and up that of the MLP norm's output; o and down have
- * their own, and each Hessian is inverted and factored once for the weights that share it. The inputs come from
- * the unquantized model; the reference implementation instead feeds each layer the outputs of the already
- * quantized layers before it ("sequential"), which can recover slightly more accuracy.
+ * <p>As the reference implementation with {@code true-sequential}: each weight is calibrated on the inputs it will
+ * see in the quantized model. Within layer {@code i}, in order, q, k and v share the Hessian of the attention
+ * norm's output, o that of its own input, gate and up that of the MLP norm's output, down that of its own input;
+ * each Hessian is measured on a view of the model ({@link Llama#withParameters}) in which every weight quantized
+ * so far (all of layers 0..i-1 and the earlier groups of layer {@code i}) is replaced by its dequantized values.
+ * The calibration batches run through layers 0..i only (later layers are skipped), four times per layer, and one
+ * Hessian is held, inverted and factored at a time (an 8B model's down projection's is 1.6 GB in float64). The
+ * dequantized copies of the weights quantized so far are held on the model's device until the end.
  */
 public final class GptqCalibration {
 
@@ -41,59 +42,65 @@ public final class GptqCalibration {
             throw new TopiaryException("GPTQ needs at least one calibration batch of token ids, got none");
         }
         Map<String, QuantizedTensor> quantized = new LinkedHashMap<>();
-        int layers = model.config().numHiddenLayers();
-        for (int layer = 0; layer < layers; layer++) {
-            Map<Site, GptqHessian> prepared = new EnumMap<>(Site.class);
-            try (NDManager manager = model.manager().newSubManager()) {
-                hessians(model, batches, layer, manager).forEach((site, h) -> prepared.put(site,
-                        GptqHessian.prepare(h, scheme, Gptq.DEFAULT_PERCDAMP)));
-                Map<String, Site> inputs = new LinkedHashMap<>();
-                inputs.put(LlamaLayout.qProj(layer), Site.ATTENTION_NORM);
-                inputs.put(LlamaLayout.kProj(layer), Site.ATTENTION_NORM);
-                inputs.put(LlamaLayout.vProj(layer), Site.ATTENTION_NORM);
-                inputs.put(LlamaLayout.oProj(layer), Site.ATTENTION_OUTPUT_INPUT);
-                inputs.put(LlamaLayout.gateProj(layer), Site.MLP_NORM);
-                inputs.put(LlamaLayout.upProj(layer), Site.MLP_NORM);
-                inputs.put(LlamaLayout.downProj(layer), Site.MLP_DOWN_INPUT);
-                inputs.forEach((name, site) -> quantized.put(name, Gptq.quantize(model.parameters().get(name),
-                        prepared.get(site), scheme)));
-            } finally {
-                prepared.values().forEach(GptqHessian::close);
+        try (NDManager dequantized = model.manager().newSubManager()) {
+            Map<String, NDArray> prefix = new LinkedHashMap<>();
+            for (int layer = 0; layer < model.config().numHiddenLayers(); layer++) {
+                for (Map.Entry<Site, List<String>> group : groups(layer).entrySet()) {
+                    int columns = (int) model.parameters().get(group.getValue().get(0)).getShape().get(1);
+                    try (Llama view = model.withParameters(prefix);
+                            NDManager scratch = model.manager().newSubManager();
+                            GptqHessian prepared = GptqHessian.prepare(
+                                    hessian(view, batches, layer, group.getKey(), columns, scratch), scheme,
+                                    Gptq.DEFAULT_PERCDAMP)) {
+                        for (String name : group.getValue()) {
+                            QuantizedTensor q = Gptq.quantize(model.parameters().get(name), prepared, scheme);
+                            quantized.put(name, q);
+                            try (NDArray values = q.dequantize(dequantized)) {
+                                NDArray typed = values.toType(model.dataType(), true);
+                                typed.attach(dequantized);
+                                prefix.put(name, typed);
+                            }
+                        }
+                    }
+                }
             }
         }
         return ModelQuantizer.assemble(model, scheme, quantized);
     }
 
-    /** The Hessian proxies of one layer's four linear inputs, by observation site, attached to {@code target}. */
-    static Map<Site, NDArray> hessians(Llama model, List<NDArray> batches, int layer, NDManager target) {
-        Map<Site, HessianAccumulator> accumulators = new EnumMap<>(Site.class);
+    /** Layer {@code layer}'s linear weights by the input they read, in the order the layer computes them. */
+    private static Map<Site, List<String>> groups(int layer) {
+        Map<Site, List<String>> groups = new LinkedHashMap<>();
+        groups.put(Site.ATTENTION_NORM,
+                List.of(LlamaLayout.qProj(layer), LlamaLayout.kProj(layer), LlamaLayout.vProj(layer)));
+        groups.put(Site.ATTENTION_OUTPUT_INPUT, List.of(LlamaLayout.oProj(layer)));
+        groups.put(Site.MLP_NORM, List.of(LlamaLayout.gateProj(layer), LlamaLayout.upProj(layer)));
+        groups.put(Site.MLP_DOWN_INPUT, List.of(LlamaLayout.downProj(layer)));
+        return groups;
+    }
+
+    /**
+     * The Hessian proxy of the {@code columns}-wide input that layer {@code layer}'s linear weights read at
+     * {@code site} (one of the four linear inputs), from the batches run through {@code model}'s layers 0..layer,
+     * attached to {@code target}.
+     */
+    static NDArray hessian(Llama model, List<NDArray> batches, int layer, Site site, int columns, NDManager target) {
         Set<Integer> skipped = new HashSet<>();
         for (int i = layer + 1; i < model.config().numHiddenLayers(); i++) {
             skipped.add(i);
         }
-        ActivationObserver observer = (l, site, activation) -> {
-            if (l != layer || !isLinearInput(site)) {
-                return;
-            }
-            int columns = (int) activation.getShape().get(activation.getShape().dimension() - 1);
-            accumulators.computeIfAbsent(site, s -> new HessianAccumulator(columns, model.device())).add(activation);
-        };
-        try {
+        try (HessianAccumulator accumulator = new HessianAccumulator(columns, model.device())) {
+            ActivationObserver observer = (l, s, activation) -> {
+                if (l == layer && s == site) {
+                    accumulator.add(activation);
+                }
+            };
             for (NDArray batch : batches) {
                 try (NDScope scope = new NDScope()) {
                     model.forward(batch, observer, skipped).close();
                 }
             }
-            Map<Site, NDArray> hessians = new EnumMap<>(Site.class);
-            accumulators.forEach((site, acc) -> hessians.put(site, acc.hessian(target)));
-            return hessians;
-        } finally {
-            accumulators.values().forEach(HessianAccumulator::close);
+            return accumulator.hessian(target);
         }
-    }
-
-    private static boolean isLinearInput(Site site) {
-        return site == Site.ATTENTION_NORM || site == Site.ATTENTION_OUTPUT_INPUT || site == Site.MLP_NORM
-                || site == Site.MLP_DOWN_INPUT;
     }
 }
