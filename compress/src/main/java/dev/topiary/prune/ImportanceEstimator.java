@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.topiary.Cancellation;
+import dev.topiary.Monitor;
+import dev.topiary.Progress;
+import dev.topiary.ProgressListener;
 import dev.topiary.llama.ActivationObserver;
 import dev.topiary.llama.ActivationObserver.Site;
 import dev.topiary.llama.Llama;
@@ -28,6 +31,12 @@ public final class ImportanceEstimator {
      */
     public static ImportanceScores estimate(Llama model, BatchSource batches, int count, boolean measureLossIncrease,
             Cancellation cancellation) {
+        return estimate(model, batches, count, measureLossIncrease, new Monitor(ProgressListener.SILENT, cancellation));
+    }
+
+    /** As above, reporting each calibration batch to {@code monitor} and stopping when it is cancelled. */
+    public static ImportanceScores estimate(Llama model, BatchSource batches, int count, boolean measureLossIncrease,
+            Monitor monitor) {
         if (count <= 0) {
             throw new IllegalArgumentException("importance estimation needs at least one calibration batch");
         }
@@ -37,7 +46,7 @@ public final class ImportanceEstimator {
         long tokens = 0;
         try (ActivationStatistics statistics = new ActivationStatistics(model.manager(), layers)) {
             for (int b = 0; b < count; b++) {
-                cancellation.check("importance estimation");
+                monitor.check("importance estimation");
                 TokenBatch batch = batches.batch(b);
                 try (NDManager m = model.manager().newSubManager()) {
                     Shape shape = new Shape(batch.batchSize(), batch.sequenceLength());
@@ -50,6 +59,7 @@ public final class ImportanceEstimator {
                     }
                 }
                 tokens += batch.tokens();
+                monitor.report(new Progress("importance", b + 1, count, "batches", ""));
             }
             if (lossIncrease != null) {
                 for (int l = 0; l < layers; l++) {

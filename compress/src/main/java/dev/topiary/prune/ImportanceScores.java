@@ -1,6 +1,11 @@
 package dev.topiary.prune;
 
+import dev.topiary.HtmlRenderable;
+import dev.topiary.render.Html;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.stream.IntStream;
 
 /**
@@ -10,7 +15,7 @@ import java.util.stream.IntStream;
  * ({@code 1 - cos(input, output)}: how much a layer changes the residual stream; optionally the LM-loss increase
  * when it is left out). Immutable; the accessors return copies, to plot or reuse.
  */
-public final class ImportanceScores {
+public final class ImportanceScores implements HtmlRenderable {
 
     private final float[] embeddingChannels;
     private final float[][] heads;
@@ -99,6 +104,22 @@ public final class ImportanceScores {
                     min(heads[l]), max(heads[l]), min(neurons[l]), max(neurons[l])));
         }
         return s.toString().stripTrailing();
+    }
+
+    /** One row per layer: its distance, loss increase when measured, and the ranges of head and neuron scores. */
+    @Override
+    public String toHtml() {
+        List<List<?>> rows = new ArrayList<>();
+        for (int l = 0; l < layers(); l++) {
+            rows.add(List.of(l, String.format(Locale.ROOT, "%.4f", layerCosineDistance[l]),
+                    layerLossIncrease == null ? "" : String.format(Locale.ROOT, "%+.4f", layerLossIncrease[l]),
+                    String.format(Locale.ROOT, "%.3g .. %.3g", min(heads[l]), max(heads[l])),
+                    String.format(Locale.ROOT, "%.3g .. %.3g", min(neurons[l]), max(neurons[l]))));
+        }
+        return Html.section(String.format(Locale.ROOT, "importance from %,d calibration tokens (%d hidden channels,"
+                + " %.3g .. %.3g)", calibrationTokens, embeddingChannels.length, min(embeddingChannels),
+                max(embeddingChannels)), Html.table(List.of("layer", "1 - cos", "loss increase", "heads", "neurons"),
+                rows));
     }
 
     private static float min(float[] a) {

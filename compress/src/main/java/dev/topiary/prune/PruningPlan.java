@@ -1,8 +1,12 @@
 package dev.topiary.prune;
 
+import dev.topiary.HtmlRenderable;
 import dev.topiary.TopiaryException;
 import dev.topiary.llama.LlamaConfig;
 import dev.topiary.llama.LlamaLayout;
+import dev.topiary.render.Html;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * What a pruning would produce, computed from the architecture alone (no weights): the target config, its
@@ -11,7 +15,7 @@ import dev.topiary.llama.LlamaLayout;
  *
  * <p>Immutable. The factories validate targets against the source and name the offending field.
  */
-public final class PruningPlan {
+public final class PruningPlan implements HtmlRenderable {
 
     /** Width candidates are multiples of this (when the source dimension allows), as GPU kernels prefer. */
     public static final int ALIGNMENT = 64;
@@ -168,7 +172,25 @@ public final class PruningPlan {
                         100 * keptFraction())
                 + String.format("  non-embedding parameters %,d -> %,d%n", sourceNonEmbeddingParameterCount(),
                         nonEmbeddingParameterCount())
-                + "  size " + size(bytes(2)) + " in bf16, " + size(bytes(4)) + " in fp32";
+                + "  size " + Html.bytes(bytes(2)) + " in bf16, " + Html.bytes(bytes(4)) + " in fp32";
+    }
+
+    /** The plan as a table of source and target dimensions, parameter counts and sizes. */
+    @Override
+    public String toHtml() {
+        List<List<?>> rows = List.of(
+                List.of("layers", source.numHiddenLayers(), target.numHiddenLayers()),
+                List.of("hidden", source.hiddenSize(), target.hiddenSize()),
+                List.of("ffn", source.intermediateSize(), target.intermediateSize()),
+                List.of("heads (kv)", source.numAttentionHeads() + " (" + source.numKeyValueHeads() + ")",
+                        target.numAttentionHeads() + " (" + target.numKeyValueHeads() + ")"),
+                List.of("head_dim", source.headDim(), target.headDim()),
+                List.of("parameters", Html.count(sourceParameterCount()), Html.count(parameterCount())),
+                List.of("non-embedding", Html.count(sourceNonEmbeddingParameterCount()),
+                        Html.count(nonEmbeddingParameterCount())),
+                List.of("bf16 size", Html.bytes((long) Math.ceil(sourceParameterCount() * 2.0)), Html.bytes(bytes(2))));
+        return Html.section(String.format(Locale.ROOT, "%s pruning plan: %.1f%% of the parameters kept", kind,
+                100 * keptFraction()), Html.table(List.of("", "source", "target"), rows));
     }
 
     private static long nonEmbedding(LlamaConfig c) {
@@ -184,10 +206,6 @@ public final class PruningPlan {
             }
         }
         return 1;
-    }
-
-    private static String size(long bytes) {
-        return bytes >= 1e9 ? String.format("%.2f GB", bytes / 1e9) : String.format("%.2f MB", bytes / 1e6);
     }
 
     private static int nextCandidate(int hidden, int step, int max) {

@@ -82,6 +82,16 @@ public final class QuantizedCheckpoint {
         });
     }
 
+    /** Whether {@code dir}'s config.json describes a quantized model (one {@link #load} reads). */
+    public static boolean isQuantized(Path dir) {
+        Path config = (Files.isDirectory(dir) ? dir : dir.getParent()).resolve(CONFIG);
+        try {
+            return Files.isRegularFile(config) && JSON.readTree(config.toFile()).has(QUANTIZATION_CONFIG);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
      * Reads a directory written by {@link #save}, with the floating tensors on {@code device} in fp32.
      *

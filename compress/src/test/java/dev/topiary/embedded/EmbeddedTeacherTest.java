@@ -19,15 +19,21 @@ import java.nio.file.attribute.FileTime;
 import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The embedded data and teacher, with a small recipe so the test takes seconds rather than minutes. */
 class EmbeddedTeacherTest {
 
-    /** Shared by the tests, so the embedded data (tokenizer training and tokenization) is built once. */
+    /** This class's cache, holding the build's shared embedded data (tokenizer training and tokenization). */
     @TempDir
     static Path cache;
+
+    @BeforeAll
+    static void sharedData() {
+        TestCache.withSharedData(cache);
+    }
 
     static final TeacherRecipe SMALL = new TeacherRecipe(
             LlamaPresets.tiny().toBuilder().setNumHiddenLayers(1).setHiddenSize(64).setIntermediateSize(224)

@@ -1,22 +1,13 @@
 package dev.topiary.cli;
 
-import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
-import dev.topiary.Cancellation;
-import dev.topiary.TopiaryException;
-import dev.topiary.data.PackedBatches;
-import dev.topiary.distill.DistillationObjective;
-import dev.topiary.engine.Engines;
-import dev.topiary.io.TensorDType;
-import dev.topiary.llama.Llama;
-import dev.topiary.llama.LlamaCheckpoint;
-import dev.topiary.train.LearningRateSchedule;
-import dev.topiary.train.Trainer;
-import dev.topiary.train.TrainingOptions;
-import java.io.PrintWriter;
+import dev.topiary.Distillation;
+import dev.topiary.Model;
+import dev.topiary.Monitor;
+import dev.topiary.Training;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,7 +15,7 @@ import picocli.CommandLine.Spec;
 /** Distils a teacher into a student checkpoint with forward KL on the logits, Minitron's way. */
 @Command(name = "distill", mixinStandardHelpOptions = true,
         description = "Train --student to match --teacher's next-token distributions (forward KL, temperature 1) on"
-                + " --data for --tokens tokens, and write the distilled student to --output.")
+                + " --data for --tokens tokens, and write the distilled student, with its recipe.json, to --output.")
 final class DistillCommand implements Callable<Integer> {
 
     @Option(names = "--student", required = true, paramLabel = "DIR", description = "student checkpoint")
@@ -33,13 +24,8 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--teacher", required = true, paramLabel = "DIR", description = "teacher checkpoint")
     Path teacher;
 
-    @Option(names = "--data", required = true, paramLabel = "DATA",
-            description = "indexed dataset prefix, or a .jsonl/.txt file (tokenized with --tokenizer)")
-    Path data;
-
-    @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = "tokenizer.json for text --data (default: the student's)")
-    Path tokenizer;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--tokens", required = true, paramLabel = "N", description = "training tokens")
     long tokens;
@@ -64,6 +50,14 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "1", paramLabel = "T", description = "default: ${DEFAULT-VALUE}")
     double temperature;
 
+    @Option(names = "--lm-loss", defaultValue = "0", paramLabel = "W",
+            description = "weight of the language-modelling loss mixed in (default: ${DEFAULT-VALUE})")
+    double languageModelWeight;
+
+    @Option(names = "--teacher-correction", defaultValue = "0", paramLabel = "STEPS",
+            description = "fine-tune the teacher on --data for this many steps first (default: none)")
+    long correctionSteps;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "data order (default: 0)")
     long seed;
 
@@ -75,39 +69,18 @@ final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        long steps = tokens / ((long) sequenceLength * batchSize);
-        if (steps < 1) {
-            throw new TopiaryException("--tokens " + tokens + " is less than one batch of " + batchSize + " x "
-                    + sequenceLength + " tokens");
-        }
-        LearningRateSchedule schedule = Options.check(() -> new LearningRateSchedule(learningRate,
-                learningRate / 10, Math.round(steps * warmup), steps));
-        TrainingOptions options = Options.check(() -> TrainingOptions.of(schedule, batchSize, sequenceLength));
-        Device target = Engines.device(device);
-        DataType type = target.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
-        PrintWriter err = spec.commandLine().getErr();
-        try (Llama teacherModel = LlamaCheckpoint.load(teacher, target, type);
-                Llama studentModel = LlamaCheckpoint.load(student, target, type)) {
-            if (teacherModel.config().vocabSize() != studentModel.config().vocabSize()) {
-                throw new TopiaryException("the teacher's vocabulary (" + teacherModel.config().vocabSize()
-                        + " tokens) differs from the student's (" + studentModel.config().vocabSize() + ")");
+        Training training = Training.tokens(tokens).withBatch(batchSize, sequenceLength)
+                .withLearningRate(learningRate).withWarmup(warmup).withSeed(seed);
+        Distillation distillation = Distillation.defaults().withTraining(training).withTemperature(temperature)
+                .withLanguageModelLoss(languageModelWeight).withTeacherCorrection(correctionSteps);
+        training.totalSteps(); // a budget under one batch fails here, before any model is loaded
+        try (Model teacherModel = Model.load(teacher, device); Model studentModel = Model.load(student, device)) {
+            Distillation run = distillation.withData(data.corpus(student));
+            try (Model distilled = Monitor.run(CommandMonitor.on(spec.commandLine().getErr()),
+                    () -> studentModel.distill(teacherModel, run))) {
+                distilled.save(output);
             }
-            DistillationObjective objective = Options.check(
-                    () -> new DistillationObjective(teacherModel, temperature, 0));
-            try (DatasetInput input = DatasetInput.open(data, tokenizer != null ? tokenizer : student);
-                    Trainer trainer = new Trainer(studentModel, objective, options)) {
-                PackedBatches batches = new PackedBatches(input.dataset(), sequenceLength, batchSize, seed);
-                long every = Math.max(1, steps / 20);
-                trainer.train(batches, progress -> {
-                    if (progress.step() % every == 0 || progress.step() == steps) {
-                        err.println("distill: " + progress);
-                        err.flush();
-                    }
-                }, Cancellation.none());
-            }
-            LlamaCheckpoint.save(studentModel, output, TensorDType.F32);
         }
-        TokenizerFile.copy(student, output);
         spec.commandLine().getOut().println("wrote " + output);
         spec.commandLine().getOut().flush();
         return 0;

@@ -3,6 +3,7 @@ package dev.topiary.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.Cancellation;
+import dev.topiary.Corpus;
 import dev.topiary.TopiaryException;
 import dev.topiary.eval.LanguageModelEvaluation;
 import dev.topiary.eval.LanguageModelMetrics;
@@ -48,7 +49,7 @@ final class EvalCommand implements Callable<Integer> {
         if (sequenceLength < 1 || batchSize < 1 || maxTokens < 0) {
             throw new TopiaryException("--seq-len and --batch-size must be positive and --max-tokens >= 0");
         }
-        try (Llama llama = model.load(); DatasetInput input = DatasetInput.open(data, model.model)) {
+        try (Llama llama = model.load(); Corpus.Opened input = Corpus.of(data, model.model).open()) {
             LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, input.dataset(),
                     Math.min(sequenceLength, llama.config().maxPositionEmbeddings()), batchSize, maxTokens,
                     Cancellation.none());

@@ -1,13 +1,11 @@
 package dev.topiary.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.Model;
 import dev.topiary.engine.Engines;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.quant.QuantizedCheckpoint;
 import dev.topiary.quant.QuantizedModel;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -37,14 +35,13 @@ final class ModelOptions {
         return LlamaCheckpoint.load(model, device, Engines.computeType(device, dtype));
     }
 
+    /** The model as a DSL value, in the precision --dtype asks for. */
+    Model open() {
+        return Model.load(model, device, dtype);
+    }
+
     /** Whether the checkpoint's config.json describes a quantized model. */
     boolean isQuantized() {
-        Path config = (Files.isDirectory(model) ? model : model.getParent()).resolve("config.json");
-        try {
-            return Files.isRegularFile(config)
-                    && new ObjectMapper().readTree(config.toFile()).has(QuantizedCheckpoint.QUANTIZATION_CONFIG);
-        } catch (IOException e) {
-            return false;
-        }
+        return QuantizedCheckpoint.isQuantized(model);
     }
 }

@@ -1,17 +1,12 @@
 package dev.topiary.cli;
 
-import dev.topiary.Cancellation;
+import dev.topiary.Calibration;
+import dev.topiary.Corpus;
+import dev.topiary.Model;
+import dev.topiary.Monitor;
+import dev.topiary.Pruning;
 import dev.topiary.TopiaryException;
-import dev.topiary.data.PackedBatches;
-import dev.topiary.io.TensorDType;
-import dev.topiary.llama.Llama;
-import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.llama.LlamaConfig;
-import dev.topiary.prune.DepthPruner;
-import dev.topiary.prune.ImportanceEstimator;
-import dev.topiary.prune.ImportanceScores;
-import dev.topiary.prune.ImportanceSelection;
-import dev.topiary.prune.WidthPruner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -21,22 +16,19 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Structured pruning by Minitron importance: width (hidden, FFN, heads) and depth (layers). */
+/** Structured pruning by Minitron importance: width (hidden, FFN, heads) and depth (layers), alone or together. */
 @Command(name = "prune", mixinStandardHelpOptions = true,
         description = "Estimate activation-based importance on --data (forward passes only), prune to the given"
-                + " hidden/FFN/head sizes and/or number of layers (or drop the listed layers), and write the pruned"
-                + " checkpoint to --output.")
+                + " number of layers (or drop the listed layers) and then to the given hidden/FFN/head sizes"
+                + " (importance measured again on the shortened model), and write the pruned checkpoint, with its"
+                + " recipe.json, to --output.")
 final class PruneCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--data", required = true, paramLabel = "DATA",
-            description = "calibration data: indexed dataset prefix, or a .jsonl/.txt file (then --tokenizer)")
-    Path data;
-
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer for text --data (default: the model's)")
-    Path tokenizer;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--hidden", paramLabel = "N", description = "target hidden size")
     Integer hidden;
@@ -74,66 +66,41 @@ final class PruneCommand implements Callable<Integer> {
         if (drop != null && layers != null) {
             throw new TopiaryException("give either --layers or --drop, not both");
         }
-        if (samples < 1 || sequenceLength < 1 || batchSize < 1) {
-            throw new TopiaryException("--samples, --seq-len and --batch-size must be positive");
-        }
+        Calibration calibration = new Calibration(null, samples, batchSize, sequenceLength);
         PrintWriter out = spec.commandLine().getOut();
-        try (Llama source = model.load()) {
-            LlamaConfig config = source.config();
-            LlamaConfig widthTarget = Options.check(() -> config.toBuilder()
-                    .setHiddenSize(hidden != null ? hidden : config.hiddenSize())
-                    .setIntermediateSize(ffn != null ? ffn : config.intermediateSize())
-                    .setNumAttentionHeads(heads != null ? heads : config.numAttentionHeads()).build());
-            checkNarrowing(config, widthTarget);
-            if (layers != null && (layers < 1 || layers > config.numHiddenLayers())) {
-                throw new TopiaryException("--layers must be in [1, " + config.numHiddenLayers() + "], got " + layers);
-            }
-            boolean width = !widthTarget.equals(config);
-            if (width && (drop != null || layers != null)) {
-                throw new TopiaryException("prune width and depth in two commands: depth first, then width on its"
-                        + " output (importance must be measured on the model being narrowed)");
-            }
-            ImportanceScores scores = null;
-            if (width || layers != null) {
-                try (DatasetInput input = DatasetInput.open(data, tokenizer != null ? tokenizer : model.model)) {
-                    PackedBatches batches = new PackedBatches(input.dataset(), sequenceLength, batchSize, 0);
-                    scores = ImportanceEstimator.estimate(source, batches, (samples + batchSize - 1) / batchSize, false,
-                            Cancellation.none());
-                }
-            }
-            Llama pruned = source;
-            if (drop != null) {
-                pruned = DepthPruner.drop(pruned, drop);
-            } else if (layers != null && layers < config.numHiddenLayers()) {
-                pruned = DepthPruner.drop(pruned,
-                        ImportanceSelection.leastImportantLayers(scores, config.numHiddenLayers() - layers));
-            }
-            if (width) {
-                pruned = WidthPruner.apply(source, ImportanceSelection.width(scores, config, widthTarget));
-            }
-            try {
-                LlamaCheckpoint.save(pruned, output, TensorDType.F32);
-                out.println(String.format("pruned %,d -> %,d parameters: %s", source.parameterCount(),
-                        pruned.parameterCount(), pruned.config()));
-            } finally {
-                if (pruned != source) {
-                    pruned.close();
-                }
-            }
-        }
-        TokenizerFile.copy(model.model, output);
+        Monitor.run(CommandMonitor.on(spec.commandLine().getErr()), () -> {
+            prune(calibration, out);
+            return null;
+        });
         out.flush();
         return 0;
     }
 
-    private static void checkNarrowing(LlamaConfig source, LlamaConfig target) {
-        if (target.hiddenSize() > source.hiddenSize() || target.intermediateSize() > source.intermediateSize()
-                || target.numAttentionHeads() > source.numAttentionHeads()) {
-            throw new TopiaryException("pruning only removes: the target " + target + " is wider than " + source);
-        }
-        if (target.numAttentionHeads() % source.numKeyValueHeads() != 0) {
-            throw new TopiaryException("--heads " + target.numAttentionHeads() + " must be a multiple of"
-                    + " num_key_value_heads " + source.numKeyValueHeads() + " (the same number of heads per KV group)");
+    private void prune(Calibration calibration, PrintWriter out) {
+        try (Model source = model.open()) {
+            Corpus corpus = data.corpus(model.model);
+            LlamaConfig config = source.config();
+            int targetHidden = hidden != null ? hidden : config.hiddenSize();
+            int targetFfn = ffn != null ? ffn : config.intermediateSize();
+            int targetHeads = heads != null ? heads : config.numAttentionHeads();
+            boolean width = targetHidden != config.hiddenSize() || targetFfn != config.intermediateSize()
+                    || targetHeads != config.numAttentionHeads();
+            Pruning pruning = source.prune().withCalibration(calibration.withData(corpus));
+            pruning.planWidth(targetHidden, targetFfn, targetHeads);
+            Model shortened = drop != null ? pruning.drop(drop) : layers != null ? pruning.layers(layers) : null;
+            try (Model pruned = !width ? shortened : (shortened != null ? shortened : source).prune()
+                    .withCalibration(calibration.withData(corpus)).width(targetHidden, targetFfn, targetHeads)) {
+                if (pruned == null) {
+                    throw new TopiaryException("nothing to prune: give --hidden, --ffn, --heads, --layers or --drop");
+                }
+                pruned.save(output);
+                out.println(String.format("pruned %,d -> %,d parameters: %s", source.parameterCount(),
+                        pruned.parameterCount(), pruned.config()));
+            } finally {
+                if (shortened != null) {
+                    shortened.close();
+                }
+            }
         }
     }
 }

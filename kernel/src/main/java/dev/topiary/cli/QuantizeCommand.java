@@ -1,20 +1,13 @@
 package dev.topiary.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import dev.topiary.Calibration;
+import dev.topiary.Corpus;
+import dev.topiary.Model;
+import dev.topiary.Monitor;
+import dev.topiary.Precision;
+import dev.topiary.Quantization;
 import dev.topiary.TopiaryException;
-import dev.topiary.data.PackedBatches;
-import dev.topiary.llama.Llama;
-import dev.topiary.quant.GptqCalibration;
-import dev.topiary.quant.ModelQuantizer;
-import dev.topiary.quant.QuantScheme;
-import dev.topiary.quant.QuantizedCheckpoint;
-import dev.topiary.quant.QuantizedModel;
-import dev.topiary.train.TokenBatch;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -62,50 +55,36 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        QuantScheme scheme = scheme();
-        boolean gptq = switch (method.toLowerCase(Locale.ROOT)) {
-            case "rtn" -> false;
-            case "gptq" -> true;
+        Precision target = precision();
+        Quantization quantization = switch (method.toLowerCase(Locale.ROOT)) {
+            case "rtn" -> Quantization.roundToNearest().withGroupSize(groupSize);
+            case "gptq" -> {
+                if (data == null) {
+                    throw new TopiaryException("--method gptq needs calibration --data");
+                }
+                yield Quantization.gptq().withGroupSize(groupSize).withCalibration(new Calibration(
+                        Corpus.of(data, tokenizer != null ? tokenizer : model.model), samples, 1, sequenceLength));
+            }
             default -> throw new TopiaryException("unknown --method '" + method + "': expected rtn or gptq");
         };
-        if (gptq && data == null) {
-            throw new TopiaryException("--method gptq needs calibration --data");
+        target.scheme(groupSize);
+        try (Model source = model.open();
+                Model quantized = Monitor.run(CommandMonitor.on(spec.commandLine().getErr()),
+                        () -> source.quantize(target, quantization))) {
+            quantized.save(output);
+            spec.commandLine().getOut().println(String.format("wrote %s: %s, %,d bytes stored (%,d in fp32)",
+                    output, target, quantized.storedBytes(), quantized.parameterCount() * Float.BYTES));
         }
-        if (model.isQuantized()) {
-            throw new TopiaryException(model.model + " is already quantized: quantize the floating-point model instead");
-        }
-        try (Llama llama = model.load()) {
-            QuantizedModel quantized = gptq ? calibrated(llama, scheme) : ModelQuantizer.quantize(llama, scheme);
-            try (quantized) {
-                QuantizedCheckpoint.save(quantized, output);
-                spec.commandLine().getOut().println(String.format("wrote %s: %s, %,d bytes stored (%,d in fp32)",
-                        output, scheme.id(), quantized.storedBytes(), quantized.fp32Bytes()));
-            }
-        }
-        TokenizerFile.copy(model.model, output);
         spec.commandLine().getOut().flush();
         return 0;
     }
 
-    private QuantScheme scheme() {
+    private Precision precision() {
         return switch (precision.toUpperCase(Locale.ROOT)) {
-            case "INT8" -> QuantScheme.INT8;
-            case "INT4" -> Options.check(() -> QuantScheme.int4(groupSize));
-            case "FP8", "FP8_E4M3" -> QuantScheme.FP8_E4M3;
+            case "INT8" -> Precision.INT8;
+            case "INT4" -> Precision.INT4;
+            case "FP8", "FP8_E4M3" -> Precision.FP8;
             default -> throw new TopiaryException("unknown --precision '" + precision + "': expected INT8, INT4 or FP8");
         };
-    }
-
-    private QuantizedModel calibrated(Llama llama, QuantScheme scheme) {
-        try (DatasetInput input = DatasetInput.open(data, tokenizer != null ? tokenizer : model.model);
-                NDManager manager = llama.manager().newSubManager()) {
-            PackedBatches batches = new PackedBatches(input.dataset(), sequenceLength, 1, 0);
-            List<NDArray> ids = new ArrayList<>();
-            for (int i = 0; i < samples; i++) {
-                TokenBatch batch = batches.batch(i);
-                ids.add(manager.create(batch.inputs(), new Shape(1, sequenceLength)));
-            }
-            return GptqCalibration.quantize(llama, scheme, ids);
-        }
     }
 }

@@ -12,6 +12,8 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.Cancellation;
+import dev.topiary.Lineage;
+import dev.topiary.PruneStep;
 import dev.topiary.data.BpeModel;
 import dev.topiary.data.IndexedDataset;
 import dev.topiary.data.Tokenizer;
@@ -22,9 +24,11 @@ import dev.topiary.llama.GenerationOptions;
 import dev.topiary.llama.Generator;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
+import dev.topiary.llama.LlamaConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,7 +118,8 @@ class TopiaryCommandTest {
                 "--data", text.toString(), "--tokens", "4096", "--seq-len", "32", "--batch-size", "4", "--lr", "3e-3",
                 "--output", out.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("distill: step 32/32"), r.err());
+        assertTrue(r.err().contains("distill: 32/32 steps"), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("recipe.json")));
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
         try (Llama before = LlamaCheckpoint.load(model, Device.cpu(), DataType.FLOAT32);
                 Llama after = LlamaCheckpoint.load(out, Device.cpu(), DataType.FLOAT32);
@@ -154,6 +159,14 @@ class TopiaryCommandTest {
                 "--tokenizer", model.toString(), "--layers", "2", "--samples", "8", "--seq-len", "32",
                 "--output", shallow.toString());
         assertEquals(0, depth.code(), depth.err());
+        Path both = dir.resolve("both");
+        CommandRun combined = CommandRun.run("prune", "--model", wide.toString(), "--data", text.toString(),
+                "--tokenizer", model.toString(), "--layers", "2", "--hidden", "48", "--samples", "8", "--seq-len",
+                "32", "--output", both.toString());
+        assertEquals(0, combined.code(), combined.err());
+        Lineage recipe = Lineage.read(both.resolve("recipe.json"));
+        assertEquals(List.of(PruneStep.Method.LAYERS, PruneStep.Method.WIDTH),
+                recipe.steps().stream().map(s -> ((PruneStep) s).method()).toList());
         try (Llama n = LlamaCheckpoint.load(narrow, Device.cpu(), DataType.FLOAT32);
                 Llama d = LlamaCheckpoint.load(shallow, Device.cpu(), DataType.FLOAT32)) {
             assertEquals(48, n.config().hiddenSize());
@@ -161,13 +174,15 @@ class TopiaryCommandTest {
             assertEquals(4, n.config().numAttentionHeads());
             assertEquals(32, n.config().headDim());
             assertEquals(2, d.config().numHiddenLayers());
+            assertEquals(List.of(2, 48), List.of(LlamaConfig.read(both).numHiddenLayers(),
+                    LlamaConfig.read(both).hiddenSize()));
             assertEquals(258, n.logits(new int[] {256, 87, 101})[2].length);
             assertTrue(width.out().contains(String.format("-> %,d parameters", n.parameterCount())), width.out());
         }
         assertError(CommandRun.run("prune", "--model", wide.toString(), "--data", text.toString(), "--tokenizer",
-                model.toString(), "--heads", "3", "--output", narrow.toString()), "multiple of num_key_value_heads");
+                model.toString(), "--heads", "3", "--output", narrow.toString()), "is not a multiple of the 2 KV heads");
         assertError(CommandRun.run("prune", "--model", wide.toString(), "--data", text.toString(), "--tokenizer",
-                model.toString(), "--hidden", "128", "--output", narrow.toString()), "wider than");
+                model.toString(), "--hidden", "128", "--output", narrow.toString()), "pruning cannot grow a model");
         assertError(CommandRun.run("prune", "--model", wide.toString(), "--data", text.toString(),
                 "--hidden", "32", "--output", narrow.toString()), "tokenizer");
     }

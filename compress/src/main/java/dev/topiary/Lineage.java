@@ -1,0 +1,245 @@
+package dev.topiary;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.render.Html;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * How a model came to be: its {@link Origin} and every {@link Step} since, each with the options that decided it
+ * (data fingerprints, seeds, budgets) and the metrics it measured. Written to a file it is a recipe:
+ * {@link #read} and {@link #replay} make the same model again, headless, and {@link #differences} says whether it
+ * reached the same numbers.
+ *
+ * @param origin where the model started
+ * @param entries the steps taken, oldest first
+ */
+public record Lineage(Origin origin, List<Entry> entries) implements HtmlRenderable {
+
+    /** The format name written at the top of every recipe file. */
+    public static final String FORMAT = "topiary-recipe-v1";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * One step and what it measured.
+     *
+     * @param step the verb and its resolved options
+     * @param metrics measurements taken by the step (parameters, losses, bytes), by name, in the order taken
+     */
+    public record Entry(Step step, Map<String, Double> metrics) {
+        public Entry {
+            metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        }
+    }
+
+    public Lineage {
+        entries = List.copyOf(entries);
+    }
+
+    /** A lineage of just an origin. */
+    static Lineage of(Origin origin) {
+        return new Lineage(origin, List.of());
+    }
+
+    /** This lineage followed by one more step. */
+    Lineage then(Step step, Map<String, Double> metrics) {
+        List<Entry> next = new ArrayList<>(entries);
+        next.add(new Entry(step, metrics));
+        return new Lineage(origin, next);
+    }
+
+    /** The steps alone. */
+    public List<Step> steps() {
+        return entries.stream().map(Entry::step).toList();
+    }
+
+    /**
+     * Makes the model again: opens the origin and applies every step in order. A distillation's teacher is made from
+     * its own lineage, reusing any model this replay has already made (as when the teacher is the student's
+     * origin). Intermediate models are closed; the caller owns the result.
+     *
+     * @throws TopiaryException when data or a checkpoint the recipe names is missing or has changed
+     */
+    public Model replay() {
+        Map<Lineage, Model> made = new HashMap<>();
+        Model result = replay(made);
+        Set<Model> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.add(result);
+        made.values().stream().filter(m -> !kept.contains(m)).forEach(Model::close);
+        return result;
+    }
+
+    private Model replay(Map<Lineage, Model> made) {
+        Model known = made.get(this);
+        if (known != null) {
+            return known;
+        }
+        Model model;
+        if (entries.isEmpty()) {
+            model = origin.open();
+        } else {
+            Model before = new Lineage(origin, entries.subList(0, entries.size() - 1)).replay(made);
+            model = apply(before, entries.get(entries.size() - 1).step(), made);
+        }
+        made.put(this, model);
+        return model;
+    }
+
+    private static Model apply(Model model, Step step, Map<Lineage, Model> made) {
+        if (step instanceof PruneStep prune) {
+            return model.prune().apply(prune);
+        }
+        if (step instanceof TrainStep train) {
+            return model.train(train.training());
+        }
+        if (step instanceof DistillStep distill) {
+            return model.distill(distill.teacher().replay(made), distill.distillation());
+        }
+        QuantizeStep quantize = (QuantizeStep) step;
+        return model.quantize(quantize.precision(), quantize.quantization());
+    }
+
+    /**
+     * Where {@code reproduced} (a replay of this lineage) measured other numbers than this one recorded: one line
+     * per differing metric, empty when every number is the same.
+     *
+     * @param tolerance the relative difference still counted as the same (0 for bit-exact)
+     */
+    public List<String> differences(Lineage reproduced, double tolerance) {
+        List<String> lines = new ArrayList<>();
+        if (reproduced.entries.size() != entries.size()) {
+            lines.add("the replay took " + reproduced.entries.size() + " steps, the recipe " + entries.size());
+            return lines;
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            Map<String, Double> recorded = entries.get(i).metrics();
+            Map<String, Double> measured = reproduced.entries.get(i).metrics();
+            for (Map.Entry<String, Double> metric : recorded.entrySet()) {
+                Double again = measured.get(metric.getKey());
+                double scale = Math.max(Math.abs(metric.getValue()), 1e-30);
+                if (again == null || Math.abs(again - metric.getValue()) / scale > tolerance) {
+                    lines.add(String.format(Locale.ROOT, "step %d (%s) %s: recorded %s, reproduced %s", i + 1,
+                            entries.get(i).step().verb(), metric.getKey(), metric.getValue(), again));
+                }
+            }
+        }
+        return lines;
+    }
+
+    /** Writes the recipe file, via a temporary name renamed when complete. */
+    public void write(Path file) {
+        Path target = file.toAbsolutePath();
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        try {
+            Files.createDirectories(target.getParent());
+            Files.writeString(tmp, JSON.writeValueAsString(toJson()) + "\n");
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new TopiaryException("cannot write the recipe " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a recipe file.
+     *
+     * @throws TopiaryException when the file is missing, not JSON, or not a Topiary recipe
+     */
+    public static Lineage read(Path file) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new TopiaryException("cannot read the recipe " + file + ": " + e.getMessage(), e);
+        }
+        if (json == null || !FORMAT.equals(json.path("format").asText())) {
+            throw new TopiaryException(file + " is not a Topiary recipe: expected \"format\": \"" + FORMAT + "\"");
+        }
+        return fromJson(json);
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode json = object("format", FORMAT);
+        json.set("origin", origin.toJson());
+        ArrayNode steps = json.putArray("steps");
+        for (Entry entry : entries) {
+            ObjectNode step = entry.step().toJson();
+            ObjectNode metrics = step.putObject("metrics");
+            entry.metrics().forEach(metrics::put);
+            steps.add(step);
+        }
+        return json;
+    }
+
+    static Lineage fromJson(JsonNode json) {
+        List<Entry> entries = new ArrayList<>();
+        for (JsonNode step : json.path("steps")) {
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            step.path("metrics").fields().forEachRemaining(f -> metrics.put(f.getKey(), f.getValue().asDouble()));
+            entries.add(new Entry(Step.fromJson(step), metrics));
+        }
+        return new Lineage(Origin.fromJson(json.path("origin")), entries);
+    }
+
+    /** One line: the origin and the verbs, oldest first. */
+    public String summary() {
+        return origin + entries.stream().map(e -> " -> " + e.step().verb()).collect(Collectors.joining());
+    }
+
+    /** A JSON object whose first field is {@code name: value}. */
+    static ObjectNode object(String name, String value) {
+        return JsonNodeFactory.instance.objectNode().put(name, value);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("from ").append(origin);
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            s.append(String.format(Locale.ROOT, "%n  %d. %s", i + 1, e.step()));
+            if (!e.metrics().isEmpty()) {
+                s.append(String.format(Locale.ROOT, "%n     %s", metrics(e.metrics())));
+            }
+        }
+        return s.toString();
+    }
+
+    @Override
+    public String toHtml() {
+        List<List<?>> rows = new ArrayList<>();
+        rows.add(List.of(0, "origin", origin.toString(), ""));
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            rows.add(List.of(i + 1, e.step().verb(), e.step().toString(), metrics(e.metrics())));
+        }
+        return Html.section("lineage", Html.table(List.of("#", "step", "options", "metrics"), rows));
+    }
+
+    private static String metrics(Map<String, Double> metrics) {
+        return metrics.entrySet().stream().map(m -> m.getKey() + " " + format(m.getValue()))
+                .collect(Collectors.joining(", "));
+    }
+
+    private static String format(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return String.format(Locale.ROOT, "%,d", (long) v);
+        }
+        return String.format(Locale.ROOT, "%.4g", v);
+    }
+}

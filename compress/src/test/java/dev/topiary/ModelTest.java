@@ -1,0 +1,241 @@
+package dev.topiary;
+
+import static dev.topiary.Precision.INT4;
+import static dev.topiary.Precision.INT8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.topiary.embedded.TeacherRecipe;
+import dev.topiary.embedded.TestCache;
+import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llama.LlamaLayout;
+import dev.topiary.llama.LlamaPresets;
+import dev.topiary.train.LearningRateSchedule;
+import dev.topiary.train.TrainingOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The DSL on an embedded teacher made from a small recipe (two layers, 64 wide, 12 steps), so the chain runs in
+ * seconds with the real corpus, tokenizer and defaults.
+ */
+class ModelTest {
+
+    static final TeacherRecipe SMALL = new TeacherRecipe(
+            LlamaPresets.tiny().toBuilder().setNumHiddenLayers(2).setHiddenSize(64).setIntermediateSize(224)
+                    .setNumAttentionHeads(4).optNumKeyValueHeads(1).optHeadDim(16).build(),
+            3, TrainingOptions.of(new LearningRateSchedule(3e-3, 3e-4, 2, 12), 4, 64));
+
+    @TempDir
+    static Path cache;
+    static Model teacher;
+
+    @BeforeAll
+    static void teacher() {
+        System.setProperty("TOPIARY_CACHE", TestCache.withSharedData(cache).toString());
+        teacher = Monitor.run(new Monitor(ProgressListener.SILENT, Cancellation.none()),
+                () -> Model.embeddedTeacher(SMALL));
+    }
+
+    @AfterAll
+    static void release() {
+        teacher.close();
+        System.clearProperty("TOPIARY_CACHE");
+    }
+
+    static <T> T quietly(java.util.function.Supplier<T> work) {
+        return Monitor.run(new Monitor(ProgressListener.SILENT, Cancellation.none()), work);
+    }
+
+    @Test
+    void theOneLinersDefaultsAreMinitronsOnTheEmbeddedCorpus() {
+        Calibration calibration = teacher.prune().calibration().resolve(teacher, "prune()");
+        assertEquals(Calibration.DEFAULT_SAMPLES, calibration.samples());
+        assertEquals(Corpus.embedded("train"), calibration.data());
+        Distillation distillation = Distillation.defaults().resolve(teacher);
+        assertEquals(Corpus.embedded("train"), distillation.training().data());
+        assertEquals(Training.DEFAULT_STEPS, distillation.training().totalSteps());
+        assertEquals(ModelDefaults.EMBEDDED_LEARNING_RATE, distillation.training().learningRate());
+        assertEquals(1.0, distillation.temperature());
+        assertEquals(0.0, distillation.languageModelWeight());
+        assertEquals(Quantization.roundToNearest(), Quantization.roundToNearest().resolve(teacher));
+    }
+
+    @Test
+    void theChainRunsAtTinyBudgetsAndLeavesItsReceiversAlone() {
+        float[][] before = teacher.llama().logits(new int[] {1, 2, 3, 4});
+        List<Progress> reported = new ArrayList<>();
+        Model student = Monitor.run(new Monitor(reported::add, Cancellation.none()),
+                () -> teacher.prune().withSamples(32).width(0.5)
+                        .distill(teacher, Distillation.steps(10).withBatch(4, 64)).quantize(INT8));
+        try (student) {
+            // The receiver is untouched: same weights, same lineage.
+            assertArrayEquals(before[3], teacher.llama().logits(new int[] {1, 2, 3, 4})[3]);
+            assertTrue(teacher.lineage().entries().isEmpty());
+
+            List<Step> steps = student.lineage().steps();
+            assertEquals(List.of("prune", "distill", "quantize"), steps.stream().map(Step::verb).toList());
+            PruneStep prune = (PruneStep) steps.get(0);
+            assertEquals(32, prune.calibration().samples());
+            assertTrue(prune.calibration().data().isEmbedded());
+            DistillStep distill = (DistillStep) steps.get(1);
+            assertEquals(teacher.lineage(), distill.teacher());
+            assertEquals(Corpus.embedded("train"), distill.distillation().training().data());
+
+            assertEquals(INT8, student.precision());
+            assertTrue(student.parameterCount() < 0.6 * teacher.parameterCount(), student.toString());
+            // INT8 stores a byte per linear weight and a float scale per row; everything else stays fp32.
+            LlamaConfig c = student.config();
+            long linear = 0;
+            long rows = 0;
+            for (String name : LlamaLayout.linearWeights(c)) {
+                long[] shape = LlamaLayout.shapes(c).get(name);
+                linear += shape[0] * shape[1];
+                rows += shape[0];
+            }
+            assertEquals(linear + 4 * rows + 4 * (student.parameterCount() - linear), student.storedBytes());
+            assertTrue(reported.stream().anyMatch(p -> p.task().equals("importance") && p.finished()));
+            assertTrue(reported.stream().anyMatch(p -> p.task().equals("distill") && p.finished()));
+            assertEquals(10 * 4 * 64, student.lineage().entries().get(1).metrics().get("tokens"));
+        }
+    }
+
+    @Test
+    void distillationRecoversWhatPruningLost() {
+        Corpus validation = Corpus.embedded("validation");
+        try (Model pruned = quietly(() -> teacher.prune().withSamples(64).width(0.5));
+                Model distilled = quietly(() -> pruned.distill(teacher, Distillation.steps(30).withBatch(4, 128)))) {
+            Evaluation before = quietly(() -> pruned.evaluate(validation, 20_000));
+            Evaluation after = quietly(() -> distilled.evaluate(validation, 20_000));
+            assertTrue(after.loss() < before.loss() - 0.1, before + " then " + after);
+            assertTrue(distilled.history().get(0).loss() > distilled.history().get(29).loss());
+        }
+    }
+
+    @Test
+    void aSavedModelsRecipeReplaysToTheSameNumbersAndWeights(@TempDir Path dir) {
+        Path out = dir.resolve("student");
+        try (Model student = quietly(() -> teacher.prune().withSamples(16).layers(1)
+                .distill(teacher, Distillation.steps(5).withBatch(2, 64).withTeacherCorrection(3))
+                .quantize(INT4, Quantization.gptq().withGroupSize(16).withCalibration(
+                        Calibration.defaults().withSamples(4).withBatch(1, 64))))) {
+            student.save(out);
+            for (String file : new String[] {"config.json", "model.safetensors", "tokenizer.json", "recipe.json"}) {
+                assertTrue(Files.isRegularFile(out.resolve(file)), file);
+            }
+            Lineage recipe = Lineage.read(out.resolve(Model.RECIPE_FILE));
+            assertEquals(student.lineage(), recipe);
+            try (Model again = quietly(recipe::replay); Model loaded = Model.load(out, "cpu")) {
+                assertEquals(List.of(), recipe.differences(again.lineage(), 0));
+                int[] ids = {5, 17, 300, 9, 4000};
+                float[][] expected = student.llama().logits(ids);
+                assertArrayEquals(expected[4], again.llama().logits(ids)[4]);
+                assertArrayEquals(expected[4], loaded.llama().logits(ids)[4]);
+                assertEquals(INT4, loaded.precision());
+            }
+        }
+    }
+
+    @Test
+    void sparsityAndDepthMethodsReportWhatTheyDid() {
+        try (Model sparse = teacher.prune().magnitude(0.5);
+                Model twoFour = quietly(() -> teacher.prune().withSamples(8).twoFour());
+                Model shallow = teacher.prune().drop(0)) {
+            assertEquals(0.5, sparse.lineage().entries().get(0).metrics().get("sparsity"), 0.01);
+            assertEquals(0.5, twoFour.lineage().entries().get(0).metrics().get("sparsity"), 1e-9);
+            assertEquals(1, shallow.config().numHiddenLayers());
+            assertEquals(teacher.parameterCount(), sparse.parameterCount());
+        }
+    }
+
+    @Test
+    void quantizationAwareDistillationIsAnOptionTheRecipeRecords() {
+        try (Model student = quietly(() -> teacher.prune().drop(1).distill(teacher,
+                Distillation.steps(3).withBatch(2, 64).withQuantizationAware(INT8)))) {
+            DistillStep step = (DistillStep) student.lineage().steps().get(1);
+            assertEquals(INT8, step.distillation().quantizationAware());
+            assertTrue(student.lineage().toJson().toString().contains("\"quantization_aware\":\"INT8\""));
+            assertTrue(student.history().size() == 3 && Double.isFinite(student.history().get(2).loss()));
+        }
+        fails(() -> teacher.distill(teacher, Distillation.steps(1).withQuantizationAware(INT4)),
+                "INT4 groups of 128 must divide");
+    }
+
+    @Test
+    void theHiddenStateLossMatchesAStudentPrunedInWidthAndDepthToItsTeacher() {
+        try (Model student = quietly(() -> teacher.prune().drop(0).prune().withSamples(16).width(0.5)
+                .distill(teacher, Distillation.steps(3).withBatch(2, 64).withHiddenStateLoss(0.5)))) {
+            assertEquals(0.5, ((DistillStep) student.lineage().steps().get(2)).distillation().hiddenStateWeight());
+            assertTrue(Double.isFinite(student.history().get(2).loss()));
+        }
+        LlamaConfig narrow = SMALL.config().toBuilder().setHiddenSize(32).setNumAttentionHeads(2).build();
+        try (Model stranger = Model.random(narrow, 9)) {
+            fails(() -> stranger.distill(teacher, Distillation.steps(1).withData(Corpus.embedded("train"))
+                    .withHiddenStateLoss(1)), "needs a student pruned from this teacher");
+        }
+    }
+
+    @Test
+    void badInputFailsBeforeAnyWorkWithAClearMessage() {
+        fails(() -> teacher.prune().width(1.5), "must be in (0, 1]");
+        fails(() -> teacher.prune().width(64, 224, 5), "num_attention_heads target 5 must be in [1, 4]");
+        fails(() -> teacher.prune().magnitude(1), "sparsity must be in [0, 1)");
+        fails(() -> teacher.prune().drop(2), "cannot drop layer 2");
+        fails(() -> teacher.prune().withSamples(100_000).width(0.5), "fewer than the 100000 x 256");
+        try (Model q = teacher.quantize(INT8)) {
+            fails(() -> q.quantize(INT8), "already quantized (INT8)");
+            fails(() -> q.prune().magnitude(0.5), "this model is quantized (INT8)");
+        }
+        fails(() -> teacher.quantize(INT4), "INT4 groups of 128 must divide");
+        LlamaConfig otherVocabulary = SMALL.config().toBuilder().setVocabSize(300).optBosTokenId(0)
+                .optEosTokenIds(List.of(1)).build();
+        try (Model stranger = Model.random(otherVocabulary, 1)) {
+            fails(() -> stranger.distill(teacher), "the teacher's vocabulary (4096 tokens) differs");
+            fails(() -> stranger.prune().width(0.5), "prune() needs data");
+            fails(() -> stranger.evaluate(), "evaluate() needs held-out data");
+            fails(() -> stranger.generate("hello"), "no tokenizer");
+        }
+    }
+
+    @Test
+    void cancelledWorkThrowsAndLeavesTheModelUsable() {
+        Cancellation cancellation = new Cancellation();
+        cancellation.cancel();
+        assertThrows(CancellationException.class, () -> Monitor.run(
+                new Monitor(ProgressListener.SILENT, cancellation), () -> teacher.prune().width(0.5)));
+        assertThrows(CancellationException.class, () -> Monitor.run(
+                new Monitor(ProgressListener.SILENT, cancellation), () -> teacher.train(Training.steps(3))));
+        assertEquals(4096, teacher.llama().logits(new int[] {1, 2})[1].length);
+    }
+
+    @Test
+    void modelsPlansAndReportsRenderAsTextAndHtml() {
+        String text = teacher.toString();
+        assertTrue(text.contains("2 layers, hidden 64") && text.contains("embedded teacher"), text);
+        String html = teacher.toHtml();
+        assertTrue(html.contains("<table>") && html.contains("non-embedding") && html.contains("lineage"), html);
+        String plan = teacher.prune().planWidth(0.5).toHtml();
+        assertTrue(plan.contains("parameters") && plan.contains("source"), plan);
+        String generated = teacher.generate("The Congress", dev.topiary.llama.GenerationOptions.greedy(5));
+        assertTrue(!generated.isEmpty(), "five greedy tokens decode to some text");
+        assertNull(teacher.precision());
+    }
+
+    private static void fails(Runnable work, String expected) {
+        TopiaryException e = assertThrows(TopiaryException.class, () -> quietly(() -> {
+            work.run();
+            return null;
+        }));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+}
