@@ -193,7 +193,7 @@ public final class Llama implements AutoCloseable {
      * the cache receives their keys and values. With a null cache the positions are 0..T-1.
      */
     public NDArray forward(NDArray ids, KvCache cache) {
-        return forward(ids, cache, ActivationObserver.NONE, Set.of());
+        return forward(ids, cache, ActivationObserver.NONE, Set.of(), layers.size() - 1);
     }
 
     /**
@@ -201,10 +201,25 @@ public final class Llama implements AutoCloseable {
      * in {@code skipped} (their input passes straight on), for importance estimation and calibration.
      */
     public NDArray forward(NDArray ids, ActivationObserver observer, Set<Integer> skipped) {
-        return forward(ids, null, observer, skipped);
+        return forward(ids, null, observer, skipped, layers.size() - 1);
     }
 
-    private NDArray forward(NDArray ids, KvCache cache, ActivationObserver observer, Set<Integer> skipped) {
+    /**
+     * Runs token ids {@code [B, T]} through layers 0..{@code lastLayer} only, showing {@code observer} their
+     * activations, and stops there: no later layer, no final norm, no LM head. For calibration that needs the
+     * inputs of one layer (an 8B model's LM head costs as much as four layers).
+     */
+    public void observe(NDArray ids, ActivationObserver observer, int lastLayer) {
+        if (lastLayer < 0 || lastLayer >= layers.size()) {
+            throw new TopiaryException("layer " + lastLayer + " is out of range: the model has " + layers.size()
+                    + " layers (0.." + (layers.size() - 1) + ")");
+        }
+        forward(ids, null, observer, Set.of(), lastLayer);
+    }
+
+    /** Logits, or null when {@code lastLayer} is not the last layer (then only the observer sees anything). */
+    private NDArray forward(NDArray ids, KvCache cache, ActivationObserver observer, Set<Integer> skipped,
+            int lastLayer) {
         int start = cache == null ? 0 : cache.length();
         Shape shape = ids.getShape();
         if (shape.dimension() != 2 || shape.get(1) == 0) {
@@ -226,10 +241,13 @@ public final class Llama implements AutoCloseable {
             }
             NDArray mask = steps == 1 ? null : causalMask(m, start, steps).toType(dataType, false).toDevice(device(), false);
             NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
-            for (int i = 0; i < layers.size(); i++) {
+            for (int i = 0; i <= lastLayer; i++) {
                 if (!skipped.contains(i)) {
                     h = layers.get(i).forward(h, rope, mask, cache, i, observer);
                 }
+            }
+            if (lastLayer < layers.size() - 1) {
+                return null;
             }
             logits = Precision32.widen(Linear.linear(finalNorm.forward(h), lmHead).singletonOrThrow());
             NDScope.unregister(logits);

@@ -8,11 +8,9 @@ import dev.topiary.llama.ActivationObserver;
 import dev.topiary.llama.ActivationObserver.Site;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaLayout;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Sequential GPTQ for a whole {@link Llama}: runs calibration token batches through the model, accumulates the
@@ -23,7 +21,7 @@ import java.util.Set;
  * norm's output, o that of its own input, gate and up that of the MLP norm's output, down that of its own input;
  * each Hessian is measured on a view of the model ({@link Llama#withParameters}) in which every weight quantized
  * so far (all of layers 0..i-1 and the earlier groups of layer {@code i}) is replaced by its dequantized values.
- * The calibration batches run through layers 0..i only (later layers are skipped), four times per layer, and one
+ * The calibration batches run through layers 0..i only (no later layer, no LM head), four times per layer, and one
  * Hessian is held, inverted and factored at a time (an 8B model's down projection's is 1.6 GB in float64). The
  * dequantized copies of the weights quantized so far are held on the model's device until the end.
  */
@@ -85,10 +83,6 @@ public final class GptqCalibration {
      * attached to {@code target}.
      */
     static NDArray hessian(Llama model, List<NDArray> batches, int layer, Site site, int columns, NDManager target) {
-        Set<Integer> skipped = new HashSet<>();
-        for (int i = layer + 1; i < model.config().numHiddenLayers(); i++) {
-            skipped.add(i);
-        }
         try (HessianAccumulator accumulator = new HessianAccumulator(columns, model.device())) {
             ActivationObserver observer = (l, s, activation) -> {
                 if (l == layer && s == site) {
@@ -97,7 +91,7 @@ public final class GptqCalibration {
             };
             for (NDArray batch : batches) {
                 try (NDScope scope = new NDScope()) {
-                    model.forward(batch, observer, skipped).close();
+                    model.observe(batch, observer, layer);
                 }
             }
             return accumulator.hessian(target);

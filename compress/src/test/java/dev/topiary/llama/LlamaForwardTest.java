@@ -1,5 +1,6 @@
 package dev.topiary.llama;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -114,6 +116,27 @@ class LlamaForwardTest {
                     assertEquals(eb[t][v], flat[(4 + t) * vocab + v], TOLERANCE);
                 }
             }
+        }
+    }
+
+    @Test
+    void observingThroughALayerShowsWhatTheFullPassShowsUpToIt() {
+        LlamaConfig config = config(16, 4, 2, 0, false, null).toBuilder().setNumHiddenLayers(3).build();
+        try (Llama model = TestWeights.toModel(config, TestWeights.random(config, 4), manager.newSubManager());
+                NDManager m = manager.newSubManager()) {
+            NDArray ids = m.create(IDS, new Shape(1, IDS.length));
+            Map<String, float[]> full = new java.util.LinkedHashMap<>();
+            model.forward(ids, (layer, site, a) -> full.put(layer + " " + site, a.toFloatArray()), java.util.Set.of());
+            Map<String, float[]> partial = new java.util.LinkedHashMap<>();
+            model.observe(ids, (layer, site, a) -> partial.put(layer + " " + site, a.toFloatArray()), 1);
+
+            assertEquals(full.keySet().stream().filter(k -> !k.startsWith("2 ")).toList(),
+                    List.copyOf(partial.keySet()));
+            partial.forEach((key, values) -> assertArrayEquals(full.get(key), values, key));
+
+            TopiaryException e = assertThrows(TopiaryException.class, () -> model.observe(ids, (l, s, a) -> {}, 3));
+            assertTrue(e.getMessage().contains("layer 3 is out of range") && e.getMessage().contains("0..2"),
+                    e.getMessage());
         }
     }
 

@@ -12,6 +12,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /** The benchmark suite behind {@code topiary bench}: each measurement prints one line of a Markdown list. */
@@ -19,42 +22,81 @@ public final class Benchmarks {
 
     private Benchmarks() {}
 
+    /** The groups of measurements {@code topiary bench} can run. */
+    public enum Suite {
+        /** Matmul rate, forward throughput, importance overhead, training, checkpoint loading. */
+        FOUNDATION,
+        /** Pruning surgery and quantization time ({@link CompressionBenchmark}). */
+        COMPRESSION
+    }
+
+    /** Every suite. */
     public static void run(PrintWriter out, int warmup, int repeats, boolean oneBillion, Path workDir, Device device,
             DataType type) throws IOException, InterruptedException {
+        run(out, warmup, repeats, oneBillion, workDir, device, type, EnumSet.allOf(Suite.class));
+    }
+
+    public static void run(PrintWriter out, int warmup, int repeats, boolean oneBillion, Path workDir, Device device,
+            DataType type, Set<Suite> suites) throws IOException, InterruptedException {
+        boolean foundation = suites.contains(Suite.FOUNDATION);
+        boolean compression = suites.contains(Suite.COMPRESSION);
         out.println("Machine: " + MachineDescription.describe());
-        Timing matmul = MatmulBenchmark.measure(1024, 4096, 4096, warmup, repeats);
-        double work = MatmulBenchmark.gigaflops(1024, 4096, 4096);
-        out.println("- matmul 1024x4096x4096 fp32: " + matmul.rate(work, "GFLOP/s"));
-        out.flush();
         LlamaConfig tiny = LlamaPresets.tiny();
-        try (Llama model = Llama.random(tiny, 1, device, type)) {
-            report(out, "tiny", model, warmup, repeats);
-            out.println("- tiny, importance estimation: " + ImportanceBenchmark.measure(model, 8, 256, 4, 1, repeats));
+        if (foundation) {
+            Timing matmul = MatmulBenchmark.measure(1024, 4096, 4096, warmup, repeats);
+            double work = MatmulBenchmark.gigaflops(1024, 4096, 4096);
+            out.println("- matmul 1024x4096x4096 fp32: " + matmul.rate(work, "GFLOP/s"));
+            out.flush();
+            try (Llama model = Llama.random(tiny, 1, device, type)) {
+                report(out, "tiny", model, warmup, repeats);
+                out.println("- tiny, importance estimation: " + ImportanceBenchmark.measure(model, 8, 256, 4, 1, repeats));
+            }
+            out.println("- training the embedded teacher's architecture (tiny), 16 x 256 tokens per step: "
+                    + TrainingBenchmark.measure(tiny, 16, 256, work / matmul.median(), warmup, repeats));
+            out.flush();
         }
-        out.println("- training the embedded teacher's architecture (tiny), 16 x 256 tokens per step: "
-                + TrainingBenchmark.measure(tiny, 16, 256, work / matmul.median(), warmup, repeats));
-        out.flush();
+        if (compression) {
+            try (Llama model = Llama.random(tiny, 1, device, type)) {
+                print(out, CompressionBenchmark.measure(model, warmup, repeats, warmup, repeats, 8, 256).lines("tiny"));
+            }
+        }
         if (!oneBillion) {
             return;
         }
         LlamaConfig billion = LlamaPresets.llama32_1b();
-        Path dir = workDir != null ? workDir : Files.createTempDirectory("topiary-bench");
-        Path checkpoint = dir.resolve("llama-3.2-1b-shaped-bf16");
+        Path dir = !foundation ? null : workDir != null ? workDir : Files.createTempDirectory("topiary-bench");
+        Path checkpoint = dir == null ? null : dir.resolve("llama-3.2-1b-shaped-bf16");
+        int fewer = Math.max(1, repeats / 2);
         try {
             try (Llama model = Llama.random(billion, 1, device, type)) {
-                report(out, "1B-shaped (Llama-3.2-1B architecture)", model, 1, Math.max(1, repeats / 2));
-                out.println("- 1B-shaped, importance estimation: "
-                        + ImportanceBenchmark.measure(model, 1, 256, 2, 1, Math.max(1, repeats / 2)));
-                LlamaCheckpoint.save(model, checkpoint, TensorDType.BF16);
+                if (foundation) {
+                    report(out, "1B-shaped (Llama-3.2-1B architecture)", model, 1, fewer);
+                    out.println("- 1B-shaped, importance estimation: "
+                            + ImportanceBenchmark.measure(model, 1, 256, 2, 1, fewer));
+                }
+                if (compression) {
+                    // Pruning takes seconds: every repeat. Quantizing the whole model takes minutes: one timed run.
+                    print(out, CompressionBenchmark.measure(model, 1, repeats, 0, 1, 2, 256).lines("1B-shaped"));
+                }
+                if (foundation) {
+                    LlamaCheckpoint.save(model, checkpoint, TensorDType.BF16);
+                }
             }
-            out.println("- load 1B-shaped bf16 checkpoint: " + LoadMemoryBenchmark.measure(checkpoint));
+            if (foundation) {
+                out.println("- load 1B-shaped bf16 checkpoint: " + LoadMemoryBenchmark.measure(checkpoint));
+            }
         } finally {
-            if (workDir == null) {
+            if (dir != null && workDir == null) {
                 try (Stream<Path> files = Files.walk(dir)) {
                     files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
                 }
             }
         }
+        out.flush();
+    }
+
+    private static void print(PrintWriter out, List<String> lines) {
+        lines.forEach(out::println);
         out.flush();
     }
 

@@ -38,6 +38,11 @@ public record Timing(double[] seconds) {
         return seconds[seconds.length - 1];
     }
 
+    /** The median time in seconds, with the range over the repeats. */
+    public String time() {
+        return String.format("%.2f s (%.2f-%.2f over %d runs)", median(), min(), max(), seconds.length);
+    }
+
     /** {@code units} per second at the median time, with the range over the repeats. */
     public String rate(double units, String unit) {
         return String.format("%.1f %s (%.1f-%.1f over %d runs)", units / median(), unit, units / max(), units / min(),

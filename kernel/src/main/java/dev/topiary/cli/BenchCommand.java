@@ -4,16 +4,21 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.topiary.bench.Benchmarks;
 import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Measures this machine: matmul rate, forward throughput, and the memory loading a checkpoint takes. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark matmul GFLOP/s, forward tokens/s (tiny and 1B-shaped random models) and the peak"
-                + " memory of loading a 1B-shaped bf16 checkpoint. Prints a report; takes a few minutes.")
+        description = "Benchmark matmul GFLOP/s, forward tokens/s (tiny and 1B-shaped random models), the peak"
+                + " memory of loading a 1B-shaped bf16 checkpoint, and the time of pruning surgery and quantization"
+                + " (RTN, GPTQ). Prints a report; takes a few minutes.")
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "timed runs per measurement")
@@ -25,6 +30,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--small-only", description = "skip the 1B-shaped model (minutes and 8 GB of memory)")
     boolean smallOnly;
 
+    @Option(names = "--only", paramLabel = "SUITE", description = "run one suite: foundation (matmul, forward,"
+            + " training, loading) or compression (pruning surgery, quantization); default: both")
+    String only;
+
     @Option(names = "--work-dir", paramLabel = "DIR", description = "where the 1B checkpoint is written"
             + " (default: a temporary directory, deleted afterwards)")
     Path workDir;
@@ -34,7 +43,17 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Benchmarks.run(spec.commandLine().getOut(), warmup, repeats, !smallOnly, workDir, Device.cpu(), DataType.FLOAT32);
+        Set<Benchmarks.Suite> suites = EnumSet.allOf(Benchmarks.Suite.class);
+        if (only != null) {
+            try {
+                suites = EnumSet.of(Benchmarks.Suite.valueOf(only.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--only must be foundation or compression, got '"
+                        + only + "'");
+            }
+        }
+        Benchmarks.run(spec.commandLine().getOut(), warmup, repeats, !smallOnly, workDir, Device.cpu(), DataType.FLOAT32,
+                suites);
         return 0;
     }
 }
