@@ -8,9 +8,13 @@ import picocli.CommandLine.IVersionProvider;
 final class TopiaryVersion implements IVersionProvider {
     @Override
     public String[] getVersion() {
-        String version = TopiaryVersion.class.getPackage().getImplementationVersion();
         Engine engine = Engines.engine();
-        return new String[] {"topiary " + (version == null ? "(development build)" : version)
-                + " on " + engine.getEngineName() + " " + engine.getVersion()};
+        return new String[] {"topiary " + version() + " on " + engine.getEngineName() + " " + engine.getVersion()};
+    }
+
+    /** The version from the jar manifest, or "(development build)" when run from classes. */
+    static String version() {
+        String version = TopiaryVersion.class.getPackage().getImplementationVersion();
+        return version == null ? "(development build)" : version;
     }
 }

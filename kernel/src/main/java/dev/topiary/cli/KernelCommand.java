@@ -1,0 +1,53 @@
+package dev.topiary.cli;
+
+import dev.topiary.kernel.JShellSession;
+import dev.topiary.kernel.KernelServer;
+import dev.topiary.kernel.Renderer;
+import io.github.spencerpark.jupyter.kernel.KernelConnectionProperties;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The Jupyter kernel itself, as Jupyter starts it from the kernelspec that {@code topiary install} writes. */
+@Command(name = "kernel", mixinStandardHelpOptions = true,
+        description = "Run the Jupyter kernel on the connection file Jupyter gives (started by Jupyter, not by hand;"
+                + " see `topiary install`).")
+final class KernelCommand implements Callable<Integer> {
+
+    @Option(names = "--connection-file", required = true, paramLabel = "FILE",
+            description = "the connection file Jupyter writes ({connection_file} in kernel.json)")
+    Path connectionFile;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        String json;
+        try {
+            json = Files.readString(connectionFile, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ParameterException(spec.commandLine(), "no connection file at " + connectionFile);
+        }
+        KernelConnectionProperties properties;
+        try {
+            properties = KernelConnectionProperties.parse(json);
+        } catch (RuntimeException e) {
+            throw new ParameterException(spec.commandLine(), connectionFile + " is not a Jupyter connection file: "
+                    + e.getMessage());
+        }
+        try (JShellSession session = new JShellSession(new Renderer())) {
+            new KernelServer(properties, session, TopiaryVersion.version()).serve();
+        }
+        // Threads a cell started may still run; the kernel's life ends with the shutdown request.
+        Runtime.getRuntime().halt(0);
+        return 0;
+    }
+}

@@ -1,0 +1,272 @@
+package dev.topiary.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import jdk.jshell.Diag;
+import jdk.jshell.EvalException;
+import jdk.jshell.ExpressionSnippet;
+import jdk.jshell.JShell;
+import jdk.jshell.JShellException;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.SourceCodeAnalysis.CompletionInfo;
+import jdk.jshell.SourceCodeAnalysis.Completeness;
+import jdk.jshell.UnresolvedReferenceException;
+import jdk.jshell.VarSnippet;
+import jdk.jshell.spi.ExecutionControl;
+import jdk.jshell.spi.ExecutionControlProvider;
+import jdk.jshell.spi.ExecutionEnv;
+
+/**
+ * One notebook's Java session: an in-process JShell whose snippets run through {@link CellExecutionControl}, with
+ * Topiary's DSL imported. It evaluates cells (several snippets each), and answers completion, inspection and
+ * completeness questions. Used by the Jupyter kernel and by headless notebook runs alike.
+ */
+public final class JShellSession implements AutoCloseable {
+
+    /** What every session imports: the DSL, its precisions, the notebook helpers and the everyday JDK packages. */
+    public static final List<String> IMPORTS = List.of(
+            "import java.util.*;",
+            "import java.util.stream.*;",
+            "import java.nio.file.*;",
+            "import dev.topiary.*;",
+            "import static dev.topiary.Precision.*;",
+            "import static dev.topiary.kernel.Notebook.*;");
+
+    private final SnippetLoader loader;
+    private final CellExecutionControl control;
+    private final JShell shell;
+    private final SourceCodeAnalysis analysis;
+    private final Renderer renderer;
+    private final ConsoleStreams streams;
+    private final Map<String, SnippetSource> sources = new ConcurrentHashMap<>();
+    private volatile CellOutput output;
+
+    /** Where a snippet came from: its cell's text and its offset in it. */
+    private record SnippetSource(String cell, int offset) {}
+
+    public JShellSession(Renderer renderer) {
+        this.renderer = renderer;
+        this.streams = new ConsoleStreams(() -> output);
+        this.loader = new SnippetLoader(JShellSession.class.getClassLoader());
+        this.control = new CellExecutionControl(loader, () -> new ProgressBars(output));
+        this.shell = JShell.builder()
+                .executionEngine(new ExecutionControlProvider() {
+                    @Override
+                    public String name() {
+                        return "topiary";
+                    }
+
+                    @Override
+                    public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+                        return control;
+                    }
+                }, Map.of())
+                .compilerOptions("--class-path", System.getProperty("java.class.path"), "-proc:none")
+                .build();
+        this.analysis = shell.sourceCodeAnalysis();
+        for (String line : IMPORTS) {
+            List<SnippetEvent> events = shell.eval(line);
+            if (events.isEmpty() || events.get(0).status() == Snippet.Status.REJECTED) {
+                throw new IllegalStateException("the session could not import: " + line);
+            }
+        }
+        Notebook.attach(this);
+    }
+
+    /** The output of the cell running now (or last), for the notebook helpers. */
+    CellOutput output() {
+        return output;
+    }
+
+    Renderer renderer() {
+        return renderer;
+    }
+
+    /** The standard error the JVM started with, for the kernel's own log. */
+    public java.io.PrintStream log() {
+        return streams.log();
+    }
+
+    /**
+     * Runs {@code code}, its output going to {@code output}; blocks until the cell ends (normally, with an error,
+     * or interrupted).
+     */
+    public CellResult execute(String code, CellOutput output) {
+        this.output = output;
+        control.beginCell();
+        try {
+            MimeBundle shown = null;
+            String remaining = code;
+            while (!remaining.isBlank()) {
+                int start = code.length() - remaining.length() + leadingWhitespace(remaining);
+                CompletionInfo info = analysis.analyzeCompletion(remaining);
+                String source;
+                if (info.completeness() == Completeness.EMPTY) {
+                    break;
+                } else if (info.completeness().isComplete()) {
+                    // Without its leading blank lines: JShell numbers a snippet's lines wrongly after them.
+                    source = info.source().stripLeading();
+                    remaining = info.remaining();
+                } else {
+                    // Incomplete to the end: let the compiler say what is missing.
+                    source = remaining.strip();
+                    remaining = "";
+                }
+                shown = null;
+                for (SnippetEvent event : shell.eval(source)) {
+                    if (event.causeSnippet() != null) {
+                        continue;
+                    }
+                    Snippet snippet = event.snippet();
+                    sources.put(snippet.id(), new SnippetSource(code, start));
+                    if (event.status() == Snippet.Status.REJECTED) {
+                        return CellResult.failed(ErrorReport.compileError(code, start, source,
+                                shell.diagnostics(snippet).collect(Collectors.toList())));
+                    }
+                    JShellException exception = event.exception();
+                    if (exception != null) {
+                        return CellResult.failed(runtimeError(exception));
+                    }
+                    if (control.wasInterrupted()) {
+                        return CellResult.failed(ErrorReport.interrupted());
+                    }
+                    if (showsValue(snippet)) {
+                        shown = renderer.render(control.lastValue());
+                    }
+                }
+            }
+            return CellResult.ok(shown);
+        } finally {
+            streams.flush();
+        }
+    }
+
+    /** Stops the running cell, if any (see {@link CellExecutionControl#interrupt()}). */
+    public void interrupt() {
+        control.interrupt();
+    }
+
+    private CellResult.Error runtimeError(JShellException exception) {
+        if (exception instanceof UnresolvedReferenceException unresolved) {
+            return ErrorReport.unresolved(unresolved.getSnippet());
+        }
+        Throwable raw = control.lastFailure();
+        if (raw instanceof CellInterruptedException || control.wasInterrupted()) {
+            return ErrorReport.interrupted();
+        }
+        return ErrorReport.exception((EvalException) exception, raw, id -> {
+            SnippetSource s = sources.get(id);
+            return s == null ? null : new ErrorReport.Location(s.cell(), s.offset());
+        });
+    }
+
+    /** Expressions show their value; declarations and statements do not. */
+    private static boolean showsValue(Snippet snippet) {
+        if (snippet instanceof ExpressionSnippet) {
+            return true;
+        }
+        return snippet instanceof VarSnippet && snippet.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
+    }
+
+    private static int leadingWhitespace(String s) {
+        int i = 0;
+        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * Completions at {@code cursor} (a char offset in {@code code}).
+     *
+     * @return the replacements and the char range they replace
+     */
+    public Completions complete(String code, int cursor) {
+        int start = snippetStart(code, cursor);
+        int[] anchor = new int[1];
+        List<String> matches = new ArrayList<>();
+        for (SourceCodeAnalysis.Suggestion s : analysis.completionSuggestions(code.substring(start, cursor),
+                cursor - start, anchor)) {
+            if (!matches.contains(s.continuation())) {
+                matches.add(s.continuation());
+            }
+        }
+        return new Completions(matches, start + anchor[0], cursor);
+    }
+
+    /** Completion candidates and the range {@code [start, end)} of {@code code} they replace. */
+    public record Completions(List<String> matches, int start, int end) {}
+
+    /** Signatures and javadoc of what is at {@code cursor}, or an empty string when there is nothing to say. */
+    public String inspect(String code, int cursor) {
+        int start = snippetStart(code, cursor);
+        StringBuilder text = new StringBuilder();
+        for (SourceCodeAnalysis.Documentation d : analysis.documentation(code.substring(start, cursor),
+                cursor - start, true)) {
+            if (!text.isEmpty()) {
+                text.append("\n\n");
+            }
+            text.append(d.signature());
+            if (d.javadoc() != null && !d.javadoc().isBlank()) {
+                text.append("\n\n").append(d.javadoc().strip());
+            }
+        }
+        return text.toString();
+    }
+
+    /** Jupyter's answer to whether {@code code} is ready to run: "complete", "incomplete" or "invalid". */
+    public String completeness(String code) {
+        String remaining = code;
+        while (!remaining.isBlank()) {
+            CompletionInfo info = analysis.analyzeCompletion(remaining);
+            switch (info.completeness()) {
+                case COMPLETE, COMPLETE_WITH_SEMI -> remaining = info.remaining();
+                case EMPTY -> remaining = "";
+                case DEFINITELY_INCOMPLETE, CONSIDERED_INCOMPLETE -> {
+                    return "incomplete";
+                }
+                default -> {
+                    return "invalid";
+                }
+            }
+        }
+        return "complete";
+    }
+
+    /** Where the snippet that contains {@code cursor} starts in {@code code}. */
+    private int snippetStart(String code, int cursor) {
+        int start = 0;
+        String remaining = code.substring(0, cursor);
+        while (!remaining.isBlank()) {
+            CompletionInfo info = analysis.analyzeCompletion(remaining);
+            if (!info.completeness().isComplete() || info.remaining().isBlank()) {
+                break;
+            }
+            remaining = info.remaining();
+            start = cursor - remaining.length();
+        }
+        return start;
+    }
+
+    /** The JShell behind the session, for commands such as {@code /vars}. */
+    public JShell shell() {
+        return shell;
+    }
+
+    /** Adds jars or directories to what cells compile against and load from. */
+    public void addToClasspath(String path) {
+        shell.addToClasspath(path);
+    }
+
+    @Override
+    public void close() {
+        Notebook.detach(this);
+        shell.close();
+        streams.close();
+    }
+}

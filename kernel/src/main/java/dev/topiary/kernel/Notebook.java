@@ -1,0 +1,63 @@
+package dev.topiary.kernel;
+
+import java.util.UUID;
+
+/**
+ * What cells call to show things: imported statically in every session, so a cell writes {@code display(plan)},
+ * {@code updateDisplay(id, newValue)} or {@code clearOutput()}. Values are rendered as a cell's last expression is.
+ */
+public final class Notebook {
+
+    private static volatile JShellSession session;
+
+    private Notebook() {}
+
+    static void attach(JShellSession s) {
+        session = s;
+    }
+
+    static void detach(JShellSession s) {
+        if (session == s) {
+            session = null;
+        }
+    }
+
+    /**
+     * Shows {@code value} in the running cell's output and returns the display id through which
+     * {@link #updateDisplay} can replace it later.
+     */
+    public static String display(Object value) {
+        String id = "display-" + UUID.randomUUID();
+        JShellSession s = current();
+        s.output().display(s.renderer().render(value), id);
+        return id;
+    }
+
+    /** Replaces what {@link #display} showed under {@code displayId} with {@code value}. */
+    public static void updateDisplay(String displayId, Object value) {
+        if (displayId == null || displayId.isBlank()) {
+            throw new IllegalArgumentException("updateDisplay needs the id that display(...) returned, got "
+                    + (displayId == null ? "null" : "an empty string"));
+        }
+        JShellSession s = current();
+        s.output().updateDisplay(s.renderer().render(value), displayId);
+    }
+
+    /** Clears the running cell's output. */
+    public static void clearOutput() {
+        clearOutput(false);
+    }
+
+    /** Clears the running cell's output; with {@code wait}, when the next output arrives, so it does not flicker. */
+    public static void clearOutput(boolean wait) {
+        current().output().clear(wait);
+    }
+
+    private static JShellSession current() {
+        JShellSession s = session;
+        if (s == null || s.output() == null) {
+            throw new IllegalStateException("display, updateDisplay and clearOutput work inside a notebook cell only");
+        }
+        return s;
+    }
+}

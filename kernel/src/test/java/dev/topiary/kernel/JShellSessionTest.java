@@ -1,0 +1,163 @@
+package dev.topiary.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The in-process JShell session the kernel and headless runs share, against real cells. */
+class JShellSessionTest {
+
+    private static JShellSession session;
+
+    @BeforeAll
+    static void start() {
+        session = new JShellSession(new Renderer());
+    }
+
+    @AfterAll
+    static void stop() {
+        session.close();
+    }
+
+    private static CellResult run(String code, RecordingOutput out) {
+        return session.execute(code, out);
+    }
+
+    @Test
+    void theLastExpressionIsTheCellsValue() {
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = run("int a = 20;\nint b = 22;\na + b", out);
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        assertEquals("42", r.value().plain());
+        assertEquals("\"text\"", run("\"te\" + \"xt\"", out).value().plain());
+        assertNull(run("int c = 1;", out).value(), "a declaration shows nothing");
+        assertNull(run("System.out.print(\"\")", out).value(), "a void call shows nothing");
+    }
+
+    @Test
+    void theDslIsImported() {
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = run("Precision p = INT8;\nModel.class.getSimpleName() + \" \" + p", out);
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        assertEquals("\"Model INT8\"", r.value().plain());
+    }
+
+    @Test
+    void printsAreStreamedAlsoFromThreadsTheCellStarts() throws Exception {
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = run("""
+                System.out.println("out line");
+                System.err.println("err line");
+                Thread t = new Thread(() -> System.out.println("from a thread"));
+                t.start();
+                t.join();
+                """, out);
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        assertEquals("out line\nfrom a thread\n", out.stream("stdout"));
+        assertEquals("err line\n", out.stream("stderr"));
+    }
+
+    @Test
+    void aCompileErrorNamesTheCellLine() {
+        CellResult r = run("int x = 1;\nString s = 42;", new RecordingOutput());
+        assertFalse(r.succeeded());
+        assertEquals("CompileError", r.error().name());
+        assertTrue(r.error().traceback().get(0).contains("Cell line 2") && r.error().traceback().get(0)
+                .contains("String s = 42;"), r.error().traceback().toString());
+        assertTrue(r.error().message().contains("incompatible types"), r.error().message());
+    }
+
+    @Test
+    void anExceptionShowsTheUsersLineFirstWithoutInternals() {
+        CellResult r = run("""
+                int[] values = {1, 2};
+                void explode(int i) {
+                    throw new IllegalStateException("bad value " + i);
+                }
+                """, new RecordingOutput());
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        r = run("int total = 0;\nexplode(values[1]);", new RecordingOutput());
+        assertFalse(r.succeeded());
+        assertEquals("IllegalStateException", r.error().name());
+        assertEquals("bad value 2", r.error().message());
+        List<String> tb = r.error().traceback();
+        assertTrue(tb.get(0).contains("Cell line 3") && tb.get(0).contains("throw new IllegalStateException"),
+                tb.toString());
+        assertTrue(tb.stream().anyMatch(l -> l.contains("cell line 2: explode(values[1]);")), tb.toString());
+        assertTrue(tb.stream().noneMatch(l -> l.contains("jdk.jshell") || l.contains("reflect")
+                || l.contains("dev.topiary.kernel")), tb.toString());
+    }
+
+    @Test
+    void systemExitDoesNotEndTheKernel() {
+        run("int survivor = 7;", new RecordingOutput());
+        CellResult r = run("System.exit(1);", new RecordingOutput());
+        assertFalse(r.succeeded());
+        assertEquals("CellExitException", r.error().name());
+        assertTrue(r.error().message().contains("System.exit(1)"), r.error().message());
+        r = run("Runtime.getRuntime().halt(3);", new RecordingOutput());
+        assertEquals("CellExitException", r.error().name());
+        assertEquals("7", run("survivor", new RecordingOutput()).value().plain());
+    }
+
+    @Test
+    void anEndlessLoopIsInterruptedAndTheSessionLivesOn() throws Exception {
+        run("long spins = 0;", new RecordingOutput());
+        Thread interrupter = new Thread(() -> {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            session.interrupt();
+        });
+        interrupter.start();
+        CellResult r = run("while (true) { spins++; }", new RecordingOutput());
+        interrupter.join();
+        assertFalse(r.succeeded());
+        assertEquals("Interrupted", r.error().name());
+        CellResult after = run("spins > 0", new RecordingOutput());
+        assertEquals("true", after.value().plain());
+    }
+
+    @Test
+    void anOutOfMemoryAllocationIsAnErrorNotACrash() {
+        CellResult r = run("long[] huge = new long[Integer.MAX_VALUE - 8];", new RecordingOutput());
+        assertFalse(r.succeeded());
+        assertEquals("OutOfMemoryError", r.error().name());
+        assertEquals("2", run("1 + 1", new RecordingOutput()).value().plain());
+    }
+
+    @Test
+    void displayAndUpdateDisplayUseOneId() {
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = run("String id = display(\"first\");\nupdateDisplay(id, \"second\");\nclearOutput();", out);
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        assertEquals(1, out.of("display").size());
+        assertEquals("\"first\"", out.of("display").get(0).text());
+        assertEquals(out.of("display").get(0).displayId(), out.of("update").get(0).displayId());
+        assertEquals("\"second\"", out.of("update").get(0).text());
+        assertEquals(1, out.of("clear").size());
+    }
+
+    @Test
+    void completesInspectsAndJudgesCompleteness() {
+        run("String greeting = \"hi\";", new RecordingOutput());
+        String code = "int y = 1;\ngreeting.toUpp";
+        JShellSession.Completions c = session.complete(code, code.length());
+        assertTrue(c.matches().contains("toUpperCase("), c.matches().toString());
+        assertEquals(code.length() - "toUpp".length(), c.start());
+
+        String doc = session.inspect("Model.embeddedTeacher(", "Model.embeddedTeacher(".length());
+        assertTrue(doc.contains("embeddedTeacher"), doc);
+
+        assertEquals("complete", session.completeness("int z = 3;"));
+        assertEquals("incomplete", session.completeness("for (int i = 0; i < 3; i++) {"));
+    }
+}
