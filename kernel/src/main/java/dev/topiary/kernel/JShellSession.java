@@ -1,5 +1,9 @@
 package dev.topiary.kernel;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +47,7 @@ public final class JShellSession implements AutoCloseable {
     private final SourceCodeAnalysis analysis;
     private final Renderer renderer;
     private final ConsoleStreams streams;
+    private final SourceJavadoc javadoc;
     private final Map<String, SnippetSource> sources = new ConcurrentHashMap<>();
     private volatile CellOutput output;
 
@@ -66,9 +71,13 @@ public final class JShellSession implements AutoCloseable {
                         return control;
                     }
                 }, Map.of())
-                .compilerOptions("--class-path", System.getProperty("java.class.path"), "-proc:none")
+                // An empty source path: Topiary's jars carry their sources (for javadoc), which javac would
+                // otherwise find on the class path and compile again.
+                .compilerOptions("--class-path", System.getProperty("java.class.path"), "--source-path",
+                        emptySourcePath(), "-proc:none")
                 .build();
         this.analysis = shell.sourceCodeAnalysis();
+        this.javadoc = new SourceJavadoc(loader.classLoader());
         for (String line : IMPORTS) {
             List<SnippetEvent> events = shell.eval(line);
             if (events.isEmpty() || events.get(0).status() == Snippet.Status.REJECTED) {
@@ -76,6 +85,16 @@ public final class JShellSession implements AutoCloseable {
             }
         }
         Notebook.attach(this);
+    }
+
+    private static String emptySourcePath() {
+        try {
+            Path empty = Files.createTempDirectory("topiary-no-sources");
+            empty.toFile().deleteOnExit();
+            return empty.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory for the session", e);
+        }
     }
 
     /** The output of the cell running now (or last), for the notebook helpers. */
@@ -212,8 +231,9 @@ public final class JShellSession implements AutoCloseable {
                 text.append("\n\n");
             }
             text.append(d.signature());
-            if (d.javadoc() != null && !d.javadoc().isBlank()) {
-                text.append("\n\n").append(d.javadoc().strip());
+            String doc = d.javadoc() != null ? d.javadoc() : javadoc.javadoc(d.signature());
+            if (doc != null && !doc.isBlank()) {
+                text.append("\n\n").append(doc.strip());
             }
         }
         return text.toString();

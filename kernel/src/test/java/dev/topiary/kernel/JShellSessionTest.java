@@ -155,7 +155,11 @@ class JShellSessionTest {
         assertEquals(code.length() - "toUpp".length(), c.start());
 
         String doc = session.inspect("Model.embeddedTeacher(", "Model.embeddedTeacher(".length());
-        assertTrue(doc.contains("embeddedTeacher"), doc);
+        assertTrue(doc.contains("Model Model.embeddedTeacher()"), doc);
+        // The DSL's own javadoc, read from the sources shipped beside its classes.
+        assertTrue(doc.contains("pre-trained"), doc);
+        String jdk = session.inspect("greeting.toUpperCase(", "greeting.toUpperCase(".length());
+        assertTrue(jdk.contains("String String.toUpperCase()"), jdk);
 
         assertEquals("complete", session.completeness("int z = 3;"));
         assertEquals("incomplete", session.completeness("for (int i = 0; i < 3; i++) {"));
