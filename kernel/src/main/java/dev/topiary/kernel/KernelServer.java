@@ -158,6 +158,7 @@ public final class KernelServer {
             history.add(count, request.getCode(), result.value() == null ? null : result.value().plain());
         }
         if (!result.succeeded() && request.shouldStopOnError()) {
+            env.resolveDeferrals(); // this cell's idle first, then the aborted ones
             abortQueuedExecutions();
         }
     }

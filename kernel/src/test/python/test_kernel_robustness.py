@@ -1,0 +1,134 @@
+"""The Topiary kernel under abuse, through a real Jupyter client: errors, interrupts, exits, memory, threads."""
+
+import time
+import unittest
+
+from jupyter_client.manager import start_new_kernel
+
+import kernelspec
+
+kernelspec.install()
+
+
+class KernelRobustness(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = start_new_kernel(kernel_name="topiary", startup_timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kc.stop_channels()
+        cls.km.shutdown_kernel(now=False)
+
+    def run_cell(self, code, timeout=60):
+        """Executes code; returns the reply content and the cell's IOPub messages."""
+        msg_id = self.kc.execute(code)
+        return self.collect(msg_id, timeout)
+
+    inbox = {}
+
+    def collect(self, msg_id, timeout=60):
+        """The reply and the IOPub messages (status excluded) of one request; others' are kept for later."""
+        outputs = []
+        while True:
+            pending = self.inbox.get(msg_id)
+            msg = pending.pop(0) if pending else self.kc.get_iopub_msg(timeout=timeout)
+            parent = msg["parent_header"].get("msg_id")
+            if parent != msg_id:
+                self.inbox.setdefault(parent, []).append(msg)
+                continue
+            if msg["msg_type"] == "status":
+                if msg["content"]["execution_state"] == "idle":
+                    break
+                continue
+            outputs.append(msg)
+        while True:
+            reply = self.kc.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply["content"], outputs
+
+    def stdout(self, outputs):
+        return "".join(m["content"]["text"] for m in outputs
+                       if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
+
+    def assert_alive(self):
+        reply, outputs = self.run_cell("40 + 2")
+        self.assertEqual("ok", reply["status"])
+        result = [m for m in outputs if m["msg_type"] == "execute_result"]
+        self.assertEqual("42", result[0]["content"]["data"]["text/plain"])
+
+    def interrupt_after(self, code, seconds):
+        """Runs code, interrupts it after the given seconds; returns the reply and the interrupt's latency."""
+        msg_id = self.kc.execute(code)
+        time.sleep(seconds)
+        start = time.monotonic()
+        self.km.interrupt_kernel()
+        reply, outputs = self.collect(msg_id, timeout=30)
+        return reply, outputs, time.monotonic() - start
+
+    def test_a_throwing_cell_shows_the_users_line_first(self):
+        reply, outputs = self.run_cell('int base = 1;\nInteger.parseInt("not a number");')
+        self.assertEqual("error", reply["status"])
+        self.assertEqual("NumberFormatException", reply["ename"])
+        self.assertIn("Cell line 2", reply["traceback"][0])
+        self.assertIn('Integer.parseInt("not a number")', reply["traceback"][0])
+        self.assertEqual(["error"], [m["msg_type"] for m in outputs if m["msg_type"] != "execute_input"],
+                         [m["content"] for m in outputs])
+        self.assert_alive()
+
+    def test_an_endless_loop_is_interrupted_and_variables_survive(self):
+        self.run_cell("String kept = \"still here\";")
+        reply, _, latency = self.interrupt_after("while (true) { }", 2)
+        self.assertEqual("error", reply["status"])
+        self.assertEqual("Interrupted", reply["ename"])
+        self.assertLess(latency, 10)
+        reply, outputs = self.run_cell("kept")
+        self.assertEqual("ok", reply["status"])
+        self.assertEqual('"still here"', [m for m in outputs if m["msg_type"] == "execute_result"][0]
+                         ["content"]["data"]["text/plain"])
+
+    def test_a_long_progress_loop_is_interrupted_between_steps(self):
+        code = ("for (int step = 0; step < 1_000_000; step++) {\n"
+                "    Monitor.current().check(\"training\");\n"
+                "    Monitor.current().report(new Progress(\"training\", step, 1_000_000, \"steps\", \"\"));\n"
+                "    Thread.sleep(5);\n"
+                "}")
+        reply, outputs, latency = self.interrupt_after(code, 3)
+        self.assertEqual("error", reply["status"])
+        self.assertLess(latency, 10)
+        self.assertTrue(any(m["msg_type"] == "display_data" for m in outputs), "a progress bar was shown")
+        self.assert_alive()
+
+    def test_an_out_of_memory_allocation_is_an_error(self):
+        reply, _ = self.run_cell("long[] huge = new long[Integer.MAX_VALUE - 8];")
+        self.assertEqual("error", reply["status"])
+        self.assertEqual("OutOfMemoryError", reply["ename"])
+        self.assert_alive()
+
+    def test_output_from_a_background_thread_arrives(self):
+        reply, outputs = self.run_cell(
+            'Thread worker = new Thread(() -> System.out.println("from the worker"));\n'
+            "worker.start();\nworker.join();")
+        self.assertEqual("ok", reply["status"])
+        self.assertIn("from the worker", self.stdout(outputs))
+
+    def test_system_exit_does_not_end_the_kernel(self):
+        reply, _ = self.run_cell("System.exit(1);")
+        self.assertEqual("error", reply["status"])
+        self.assertIn("System.exit(1)", reply["evalue"])
+        self.assert_alive()
+
+    def test_a_failure_aborts_the_cells_queued_behind_it(self):
+        first = self.kc.execute('throw new RuntimeException("first fails");')
+        second = self.kc.execute('System.out.println("must not run");')
+        reply, _ = self.collect(first)
+        self.assertEqual("error", reply["status"])
+        reply, outputs = self.collect(second)
+        self.assertEqual("aborted", reply["status"])
+        self.assertNotIn("must not run", self.stdout(outputs))
+        self.assert_alive()
+
+
+if __name__ == "__main__":
+    unittest.main()
