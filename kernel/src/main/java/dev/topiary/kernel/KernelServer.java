@@ -1,6 +1,7 @@
 package dev.topiary.kernel;
 
 import io.github.spencerpark.jupyter.channels.JupyterConnection;
+import io.github.spencerpark.jupyter.channels.JupyterSocket;
 import io.github.spencerpark.jupyter.channels.ShellChannel;
 import io.github.spencerpark.jupyter.channels.ShellHandler;
 import io.github.spencerpark.jupyter.channels.ShellReplyEnvironment;
@@ -84,7 +85,7 @@ public final class KernelServer {
     }
 
     private static void quietLibraryLogging(JShellSession session) {
-        Logger jupyter = Logger.getLogger("Jupyter");
+        Logger jupyter = JupyterSocket.JUPYTER_LOGGER; // the parent of every basekernel logger, held strongly
         jupyter.setUseParentHandlers(false);
         jupyter.setLevel(Level.WARNING);
         jupyter.addHandler(new Handler() {
