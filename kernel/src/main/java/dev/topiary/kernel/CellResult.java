@@ -24,12 +24,18 @@ public record CellResult(MimeBundle value, Error error) {
         }
     }
 
-    static CellResult ok(MimeBundle value) {
+    /** A cell that succeeded, showing {@code value} (null: nothing). */
+    public static CellResult ok(MimeBundle value) {
         return new CellResult(value, null);
     }
 
     static CellResult failed(Error error) {
         return new CellResult(null, error);
+    }
+
+    /** A cell that failed with a one-line {@code message} (a bad magic argument, say). */
+    public static CellResult failed(String name, String message) {
+        return failed(new Error(name, message, List.of(ErrorReport.headline(name, message))));
     }
 
     public boolean succeeded() {

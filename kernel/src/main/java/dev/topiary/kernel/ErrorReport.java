@@ -53,6 +53,11 @@ final class ErrorReport {
         return new CellResult.Error("CompileError", first, lines);
     }
 
+    /** The error's name in bold red, then its message. */
+    static String headline(String name, String message) {
+        return BOLD_RED + name + ": " + RESET + message;
+    }
+
     static CellResult.Error unresolved(Snippet snippet) {
         String message = snippet.source().strip() + " refers to something not declared yet; declare it, then run"
                 + " this cell again";

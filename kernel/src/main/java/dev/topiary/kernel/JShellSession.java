@@ -48,6 +48,7 @@ public final class JShellSession implements AutoCloseable {
     private final Renderer renderer;
     private final ConsoleStreams streams;
     private final SourceJavadoc javadoc;
+    private final Magics magics = new Magics(this);
     private final Map<String, SnippetSource> sources = new ConcurrentHashMap<>();
     private volatile CellOutput output;
 
@@ -73,9 +74,11 @@ public final class JShellSession implements AutoCloseable {
                 }, Map.of())
                 // An empty source path: Topiary's jars carry their sources (for javadoc), which javac would
                 // otherwise find on the class path and compile again.
-                .compilerOptions("--class-path", System.getProperty("java.class.path"), "--source-path",
-                        emptySourcePath(), "-proc:none")
+                .compilerOptions("--source-path", emptySourcePath(), "-proc:none")
                 .build();
+        // The kernel's own class path, for the compiler (at run time the cells' loader delegates to the kernel's);
+        // JShell's class path, unlike a --class-path compiler option, can grow (%jars, %maven).
+        shell.addToClasspath(System.getProperty("java.class.path"));
         this.analysis = shell.sourceCodeAnalysis();
         this.javadoc = new SourceJavadoc(loader.classLoader());
         for (String line : IMPORTS) {
@@ -112,10 +115,16 @@ public final class JShellSession implements AutoCloseable {
     }
 
     /**
-     * Runs {@code code}, its output going to {@code output}; blocks until the cell ends (normally, with an error,
-     * or interrupted).
+     * Runs a cell, its output going to {@code output}; blocks until the cell ends (normally, with an error, or
+     * interrupted). Magics ({@code %time}, {@code %maven}, {@code /vars} ...) run in their place in the cell.
      */
     public CellResult execute(String code, CellOutput output) {
+        this.output = output;
+        return magics.execute(code, output);
+    }
+
+    /** Runs Java source (no magics), its output going to {@code output}. */
+    public CellResult evaluate(String code, CellOutput output) {
         this.output = output;
         control.beginCell();
         try {
@@ -206,6 +215,10 @@ public final class JShellSession implements AutoCloseable {
      * @return the replacements and the char range they replace
      */
     public Completions complete(String code, int cursor) {
+        Completions magic = magics.complete(code, cursor);
+        if (magic != null) {
+            return magic;
+        }
         int start = snippetStart(code, cursor);
         int[] anchor = new int[1];
         List<String> matches = new ArrayList<>();
@@ -241,7 +254,7 @@ public final class JShellSession implements AutoCloseable {
 
     /** Jupyter's answer to whether {@code code} is ready to run: "complete", "incomplete" or "invalid". */
     public String completeness(String code) {
-        String remaining = code;
+        String remaining = Magics.javaLines(code);
         while (!remaining.isBlank()) {
             CompletionInfo info = analysis.analyzeCompletion(remaining);
             switch (info.completeness()) {

@@ -1,0 +1,142 @@
+package dev.topiary.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import javax.tools.JavaCompiler;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The magics through real cells. */
+class MagicsTest {
+
+    private static JShellSession session;
+
+    @BeforeAll
+    static void start() {
+        session = new JShellSession(new Renderer());
+    }
+
+    @AfterAll
+    static void stop() {
+        session.close();
+    }
+
+    @Test
+    void timePrintsTheWallTimeAndKeepsTheValue() {
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = session.execute("%time Thread.sleep(120)", out);
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        String printed = out.stream("stdout");
+        assertTrue(printed.matches("Wall time: \\d+(\\.\\d+)? ms\\n"), printed);
+        double millis = Double.parseDouble(printed.replaceAll("[^0-9.]", ""));
+        assertTrue(millis >= 120, printed);
+
+        out = new RecordingOutput();
+        r = session.execute("%%time\nint a = 20;\na + 22", out);
+        assertEquals("42", r.value().plain());
+        assertTrue(out.stream("stdout").startsWith("Wall time: "), out.stream("stdout"));
+    }
+
+    @Test
+    void jarsPutACompiledJarOnTheClassPath(@TempDir Path dir) throws IOException {
+        Path jar = dir.resolve("greeter.jar");
+        writeJar(jar, "greeting.Greeter", "package greeting; public class Greeter {"
+                + " public static String hello(String n) { return \"hello \" + n; } }");
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = session.execute("%jars " + dir + "/*.jar\ngreeting.Greeter.hello(\"notebook\")", out);
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        assertEquals("\"hello notebook\"", r.value().plain());
+        assertTrue(out.stream("stdout").contains("greeter.jar"), out.stream("stdout"));
+
+        CellResult missing = session.execute("%jars " + dir.resolve("nothing-here.jar"), new RecordingOutput());
+        assertFalse(missing.succeeded());
+        assertTrue(missing.error().message().contains("nothing at"), missing.error().message());
+    }
+
+    @Test
+    void mavenResolvesAnArtifactWithItsDependencies() {
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = session.execute("%maven org.apache.commons:commons-text:1.12.0\n"
+                + "org.apache.commons.lang3.StringUtils.capitalize(\"transitive\")", out);
+        assertTrue(r.succeeded(), r.error() + " after " + out.stream("stdout"));
+        assertEquals("\"Transitive\"", r.value().plain());
+        assertTrue(out.stream("stdout").contains("commons-lang3"), out.stream("stdout"));
+
+        CellResult bad = session.execute("%maven org.example.none:no-such-artifact:0.0.1", new RecordingOutput());
+        assertFalse(bad.succeeded());
+        assertTrue(bad.error().message().contains("org.example.none:no-such-artifact:0.0.1"),
+                bad.error().message());
+    }
+
+    @Test
+    void jshellCommandsDescribeTheSession() {
+        session.execute("int counter = 3;\nString label = \"x\";\nvoid bump(int by) { counter += by; }",
+                new RecordingOutput());
+        RecordingOutput out = new RecordingOutput();
+        assertTrue(session.execute("/vars", out).succeeded());
+        assertTrue(out.stream("stdout").contains("int counter = 3"), out.stream("stdout"));
+        assertTrue(out.stream("stdout").contains("String label = \"x\""), out.stream("stdout"));
+        out = new RecordingOutput();
+        session.execute("%jshell /methods", out);
+        assertTrue(out.stream("stdout").contains("void bump(int)"), out.stream("stdout"));
+        out = new RecordingOutput();
+        assertTrue(session.execute("/drop label", out).succeeded());
+        assertFalse(session.execute("label", new RecordingOutput()).succeeded());
+    }
+
+    @Test
+    void magicsRunInTheirPlaceAndErrorsKeepTheCellsLineNumbers() {
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = session.execute("int before = 1;\n%lsmagic\nString s = 5;", out);
+        assertFalse(r.succeeded());
+        assertTrue(out.stream("stdout").contains("%maven"), out.stream("stdout"));
+        assertTrue(r.error().traceback().get(0).contains("Cell line 3"), r.error().traceback().toString());
+
+        CellResult unknown = session.execute("%nosuchmagic 1", new RecordingOutput());
+        assertEquals("UnknownMagic", unknown.error().name());
+        assertTrue(unknown.error().message().contains("%time") && unknown.error().message().contains("/vars"),
+                unknown.error().message());
+    }
+
+    @Test
+    void magicNamesCompleteAndMagicLinesAreComplete() {
+        JShellSession.Completions c = session.complete("%ma", 3);
+        assertEquals(List.of("maven"), c.matches());
+        assertEquals(1, c.start());
+        assertEquals(List.of("time"), session.complete("%%t", 3).matches());
+        assertEquals("complete", session.completeness("%jars lib/*.jar\nint z = 1;"));
+    }
+
+    private static void writeJar(Path jar, String className, String source) throws IOException {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        Path classes = Files.createTempDirectory(jar.getParent(), "classes");
+        var file = new SimpleJavaFileObject(URI.create("string:///" + className.replace('.', '/') + ".java"),
+                SimpleJavaFileObject.Kind.SOURCE) {
+            @Override
+            public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+                return source;
+            }
+        };
+        assertTrue(javac.getTask(null, null, null, List.of("-d", classes.toString()), null, List.of(file)).call());
+        String entry = className.replace('.', '/') + ".class";
+        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o)) {
+            j.putNextEntry(new JarEntry(entry));
+            j.write(Files.readAllBytes(classes.resolve(entry)));
+            j.closeEntry();
+        }
+    }
+}
