@@ -39,7 +39,9 @@ public final class JShellSession implements AutoCloseable {
             "import java.nio.file.*;",
             "import dev.topiary.*;",
             "import static dev.topiary.Precision.*;",
-            "import static dev.topiary.kernel.Notebook.*;");
+            "import static dev.topiary.kernel.Notebook.*;",
+            "import dev.topiary.kernel.Plot;",
+            "import tech.tablesaw.api.*;");
 
     private final SnippetLoader loader;
     private final CellExecutionControl control;
