@@ -195,10 +195,10 @@ public final class JShellSession implements AutoCloseable {
         });
     }
 
-    /** Expressions show their value; declarations and statements do not. */
+    /** Expressions show their value; declarations, assignments and statements do not. */
     private static boolean showsValue(Snippet snippet) {
         if (snippet instanceof ExpressionSnippet) {
-            return true;
+            return snippet.subKind() == Snippet.SubKind.VAR_VALUE_SUBKIND;
         }
         return snippet instanceof VarSnippet && snippet.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
     }

@@ -1,0 +1,221 @@
+package dev.topiary.kernel;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.TopiaryException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import javax.lang.model.SourceVersion;
+
+/**
+ * A notebook executed headless with the kernel's engine: every code cell in order in one session, outputs kept
+ * as Jupyter keeps them, parameters injected after the cell tagged {@code parameters} (as papermill does), and
+ * the executed notebook written whole, also when a cell fails.
+ */
+public final class NotebookRun {
+
+    static final String INJECTED = "injected-parameters";
+    private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?[fFdDlL]?");
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** How the run ended: the failing cell's number (1-based among all cells) and error, or none. */
+    public record Outcome(int failedCell, String failedSource, CellResult.Error error) {
+        public boolean succeeded() {
+            return error == null;
+        }
+    }
+
+    private NotebookRun() {}
+
+    /**
+     * Runs {@code notebook}, writing the executed notebook to {@code out}; progress and cell output go to
+     * {@code terminal}.
+     *
+     * @param parameters name to value, each written into the injected cell as a Java literal
+     * @throws TopiaryException when the notebook cannot be read, or parameters cannot be injected
+     */
+    public static Outcome run(Path notebook, Map<String, String> parameters, Path out, PrintStream terminal)
+            throws IOException {
+        ObjectNode nb = read(notebook);
+        ArrayNode cells = (ArrayNode) nb.get("cells");
+        if (!parameters.isEmpty()) {
+            inject(cells, parameters, notebook);
+        }
+        writeKernelMetadata(nb);
+        Outcome outcome = new Outcome(0, null, null);
+        NotebookOutputs outputs = new NotebookOutputs(terminal, System.err);
+        int codeCells = 0;
+        for (JsonNode c : cells) {
+            codeCells += c.path("cell_type").asText().equals("code") ? 1 : 0;
+        }
+        try (JShellSession session = new JShellSession(new Renderer())) {
+            int count = 0;
+            for (int i = 0; i < cells.size(); i++) {
+                ObjectNode cell = (ObjectNode) cells.get(i);
+                if (!cell.path("cell_type").asText().equals("code")) {
+                    continue;
+                }
+                count++;
+                String source = source(cell);
+                terminal.printf(Locale.ROOT, "[cell %d/%d] %s%n", count, codeCells, firstLine(source));
+                outputs.startCell(cell.putArray("outputs"));
+                cell.put("execution_count", count);
+                CellResult result = session.execute(source, outputs);
+                if (!result.succeeded()) {
+                    outputs.error(result.error());
+                    outcome = new Outcome(i + 1, firstLine(source), result.error());
+                    break;
+                }
+                if (result.value() != null) {
+                    outputs.result(result.value(), count);
+                }
+            }
+        }
+        write(nb, out);
+        return outcome;
+    }
+
+    private static ObjectNode read(Path notebook) throws IOException {
+        JsonNode json;
+        try {
+            json = MAPPER.readTree(Files.readString(notebook, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw new TopiaryException("no notebook at " + notebook);
+        } catch (JsonProcessingException e) {
+            throw new TopiaryException(notebook + " is not JSON: " + e.getOriginalMessage());
+        }
+        if (!(json instanceof ObjectNode nb) || !(nb.get("cells") instanceof ArrayNode)
+                || nb.path("nbformat").asInt() != 4) {
+            throw new TopiaryException(notebook + " is not a Jupyter notebook in format 4 (it needs \"nbformat\": 4"
+                    + " and a \"cells\" list)");
+        }
+        return nb;
+    }
+
+    /** Puts the parameters in a cell tagged {@value #INJECTED} right after the cell tagged "parameters". */
+    static void inject(ArrayNode cells, Map<String, String> parameters, Path notebook) {
+        int parametersCell = -1;
+        for (int i = 0; i < cells.size(); i++) {
+            if (hasTag(cells.get(i), INJECTED)) {
+                cells.remove(i--);
+            } else if (parametersCell < 0 && hasTag(cells.get(i), "parameters")) {
+                parametersCell = i;
+            }
+        }
+        if (parametersCell < 0) {
+            throw new TopiaryException(notebook + " has no cell tagged 'parameters' to take -p "
+                    + String.join(", ", parameters.keySet()));
+        }
+        StringBuilder code = new StringBuilder("// Parameters given on the command line\n");
+        parameters.forEach((name, value) -> code.append(name).append(" = ").append(literal(value)).append(";\n"));
+        ObjectNode cell = MAPPER.createObjectNode();
+        cell.put("id", INJECTED);
+        cell.put("cell_type", "code");
+        cell.put("execution_count", (String) null);
+        cell.putObject("metadata").putArray("tags").add(INJECTED);
+        cell.putArray("outputs");
+        cell.put("source", code.toString().stripTrailing());
+        cells.insert(parametersCell + 1, cell);
+    }
+
+    /** {@code value} as a Java literal: numbers and booleans as they are, anything else a string. */
+    static String literal(String value) {
+        if (NUMBER.matcher(value).matches() || value.equals("true") || value.equals("false")) {
+            return value;
+        }
+        StringBuilder s = new StringBuilder("\"");
+        for (char c : value.toCharArray()) {
+            switch (c) {
+                case '"' -> s.append("\\\"");
+                case '\\' -> s.append("\\\\");
+                case '\n' -> s.append("\\n");
+                case '\r' -> s.append("\\r");
+                case '\t' -> s.append("\\t");
+                default -> s.append(c);
+            }
+        }
+        return s.append('"').toString();
+    }
+
+    /** Parses {@code name=value}, checking the name is a Java identifier. */
+    public static Map.Entry<String, String> parameter(String assignment) {
+        int eq = assignment.indexOf('=');
+        if (eq <= 0) {
+            throw new TopiaryException("a parameter is NAME=VALUE, got '" + assignment + "'");
+        }
+        String name = assignment.substring(0, eq).trim();
+        if (!SourceVersion.isName(name)) {
+            throw new TopiaryException("parameter name '" + name + "' is not a Java identifier");
+        }
+        return Map.entry(name, assignment.substring(eq + 1));
+    }
+
+    private static boolean hasTag(JsonNode cell, String tag) {
+        for (JsonNode t : cell.path("metadata").path("tags")) {
+            if (t.asText().equals(tag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String source(JsonNode cell) {
+        JsonNode source = cell.path("source");
+        if (source.isArray()) {
+            StringBuilder s = new StringBuilder();
+            source.forEach(line -> s.append(line.asText()));
+            return s.toString();
+        }
+        return source.asText();
+    }
+
+    private static String firstLine(String source) {
+        String line = source.strip().lines().findFirst().orElse("");
+        return line.length() > 72 ? line.substring(0, 72) + "..." : line;
+    }
+
+    private static void writeKernelMetadata(ObjectNode nb) {
+        ObjectNode metadata = nb.get("metadata") instanceof ObjectNode m ? m : nb.putObject("metadata");
+        Map<String, Object> kernelspec = new LinkedHashMap<>();
+        kernelspec.put("name", "topiary");
+        kernelspec.put("display_name", "Java (Topiary)");
+        kernelspec.put("language", "java");
+        metadata.set("kernelspec", MAPPER.valueToTree(kernelspec));
+        Map<String, Object> language = new LinkedHashMap<>();
+        language.put("name", "java");
+        language.put("version", Runtime.version().toString());
+        language.put("mimetype", "text/x-java-source");
+        language.put("file_extension", ".jshell");
+        metadata.set("language_info", MAPPER.valueToTree(language));
+    }
+
+    /** Writes {@code nb} as Jupyter does (one-space indent) to a temporary file beside {@code out}, then moves it. */
+    private static void write(ObjectNode nb, Path out) throws IOException {
+        DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
+                .withObjectIndenter(new DefaultIndenter(" ", "\n"))
+                .withArrayIndenter(new DefaultIndenter(" ", "\n"));
+        Path dir = out.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
+        try {
+            Files.writeString(temp, MAPPER.writer(printer).writeValueAsString(nb) + "\n", StandardCharsets.UTF_8);
+            Files.move(temp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}
