@@ -119,6 +119,13 @@ class KernelRobustness(unittest.TestCase):
         self.assertIn("System.exit(1)", reply["evalue"])
         self.assert_alive()
 
+    def test_the_kernels_own_libraries_are_out_of_sight(self):
+        reply, _ = self.run_cell("org.zeromq.ZMQ.class")
+        self.assertEqual("error", reply["status"])
+        self.assertIn("package org.zeromq does not exist", reply["evalue"])
+        reply, _ = self.run_cell("io.github.spencerpark.jupyter.kernel.BaseKernel.class")
+        self.assertEqual("error", reply["status"])
+
     def test_a_failure_aborts_the_cells_queued_behind_it(self):
         first = self.kc.execute('throw new RuntimeException("first fails");')
         second = self.kc.execute('System.out.println("must not run");')

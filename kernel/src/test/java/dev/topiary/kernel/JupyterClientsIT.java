@@ -35,7 +35,8 @@ class JupyterClientsIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"test_kernel_conformance", "test_kernel_robustness", "test_console", "test_notebooks", "test_browser"})
+    @ValueSource(strings = {"test_kernel_conformance", "test_kernel_robustness", "test_console", "test_notebooks",
+        "test_browser"})
     void suitePasses(String suite) throws Exception {
         assertEquals(0, run(PYTHON, "-m", "unittest", "-v", suite), suite + " failed; its output is above");
     }
