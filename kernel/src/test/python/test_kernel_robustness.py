@@ -100,6 +100,22 @@ class KernelRobustness(unittest.TestCase):
         self.assertTrue(any(m["msg_type"] == "display_data" for m in outputs), "a progress bar was shown")
         self.assert_alive()
 
+    def test_real_training_is_interrupted_between_steps_and_the_model_survives(self):
+        reply, _ = self.run_cell(
+            'Model student = Model.random(dev.topiary.llama.LlamaPresets.tiny(), 1)\n'
+            '    .withData(Corpus.embedded("train"), Corpus.embedded("validation"));\n'
+            'Corpus.embedded("train").fingerprint();', timeout=600)  # builds the embedded corpus on first use
+        self.assertEqual("ok", reply["status"], reply.get("traceback"))
+        reply, outputs, latency = self.interrupt_after("Model trained = student.train(Training.steps(100_000));", 10)
+        self.assertEqual("error", reply["status"])
+        self.assertEqual("Interrupted", reply["ename"], reply["traceback"])
+        self.assertLess(latency, 10)
+        self.assertTrue(any(m["msg_type"] in ("display_data", "update_display_data") for m in outputs),
+                        "training showed its progress")
+        reply, outputs = self.run_cell("student.parameterCount() > 0")
+        self.assertEqual("true", [m for m in outputs if m["msg_type"] == "execute_result"][0]
+                         ["content"]["data"]["text/plain"])
+
     def test_an_out_of_memory_allocation_is_an_error(self):
         reply, _ = self.run_cell("long[] huge = new long[Integer.MAX_VALUE - 8];")
         self.assertEqual("error", reply["status"])

@@ -3,6 +3,7 @@ package dev.topiary.engine;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.topiary.TopiaryException;
 import java.util.Locale;
 
@@ -34,6 +35,16 @@ public final class Engines {
     public static Engine engine() {
         configureOffline();
         return Engine.getEngine("PyTorch");
+    }
+
+    /**
+     * Turns autograd's recording off on the calling thread, as DJL does on the thread that starts the engine: libtorch
+     * keeps that mode per thread and starts every new thread with recording on, where in-place optimizer updates of
+     * parameters fail and forward passes build graphs nobody needs. Gradient collectors turn it on for their scope.
+     */
+    public static void disableGradientsOnThisThread() {
+        engine();
+        JniUtils.setGradMode(false);
     }
 
     /**

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.topiary.Cancellation;
+import dev.topiary.engine.Engines;
 import dev.topiary.llama.Llama;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +78,8 @@ public final class Trainer implements AutoCloseable {
 
     /** One optimizer step over {@code accumulationSteps} micro-batches. */
     public TrainingProgress step(BatchSource batches) {
+        // Any thread may train (a notebook runs each cell on a new one): the update must not be recorded.
+        Engines.disableGradientsOnThisThread();
         long start = System.nanoTime();
         double lr = options.schedule().at(step);
         int accumulation = options.accumulationSteps();

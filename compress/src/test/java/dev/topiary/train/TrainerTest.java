@@ -77,6 +77,26 @@ class TrainerTest {
     }
 
     @Test
+    void aFreshThreadTrainsToo() throws Exception {
+        // libtorch starts every thread with autograd recording on; a notebook cell runs on a new thread.
+        try (Llama model = Llama.random(CONFIG, 1, Device.cpu(), DataType.FLOAT32);
+                Trainer trainer = new Trainer(model, Objective.LANGUAGE_MODELING, options(3))) {
+            Throwable[] failure = new Throwable[1];
+            Thread thread = new Thread(() -> {
+                try {
+                    trainer.train(ruleBatches(4, 16, 1), TrainingListener.NONE, Cancellation.none());
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            thread.start();
+            thread.join();
+            assertEquals(null, failure[0]);
+            assertEquals(3L * 4 * 16, trainer.tokens());
+        }
+    }
+
+    @Test
     void resumingReproducesTheUninterruptedRun(@TempDir Path dir) {
         BatchSource batches = ruleBatches(4, 16, 2);
         double[] uninterrupted = new double[6];

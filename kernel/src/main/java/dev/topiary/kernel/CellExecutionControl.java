@@ -3,6 +3,7 @@ package dev.topiary.kernel;
 import dev.topiary.Cancellation;
 import dev.topiary.Monitor;
 import dev.topiary.ProgressListener;
+import dev.topiary.engine.Engines;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -108,6 +109,8 @@ final class CellExecutionControl extends DirectExecutionControl {
         Monitor monitor = new Monitor(progress.get(), cellCancellation);
         Thread thread = new Thread(() -> {
             try {
+                // As on DJL's own thread: no autograd recording outside gradient collectors.
+                Engines.disableGradientsOnThisThread();
                 value[0] = Monitor.run(monitor, () -> {
                     try {
                         return doit.invoke(null);
