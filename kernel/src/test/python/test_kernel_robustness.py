@@ -135,6 +135,25 @@ class KernelRobustness(unittest.TestCase):
         self.assertIn("System.exit(1)", reply["evalue"])
         self.assert_alive()
 
+    def test_silent_store_history_and_user_expressions_are_honoured(self):
+        reply, _ = self.run_cell("int counted = 1;")
+        count = reply["execution_count"]
+        msg_id = self.kc.execute("counted + 1", silent=True)
+        reply, outputs = self.collect(msg_id)
+        self.assertEqual("ok", reply["status"])
+        self.assertEqual(count, reply["execution_count"], "a silent cell does not count")
+        self.assertEqual([], [m["msg_type"] for m in outputs], "a silent cell publishes no input and no result")
+        msg_id = self.kc.execute("counted + 2", store_history=False)
+        reply, outputs = self.collect(msg_id)
+        self.assertEqual(count, reply["execution_count"], "a cell kept out of history does not count")
+        self.assertEqual("3", [m for m in outputs if m["msg_type"] == "execute_result"][0]
+                         ["content"]["data"]["text/plain"])
+        msg_id = self.kc.execute("counted = 5;", user_expressions={"doubled": "counted * 2", "bad": "nope"})
+        reply, _ = self.collect(msg_id)
+        self.assertEqual(count + 1, reply["execution_count"])
+        self.assertEqual("10", reply["user_expressions"]["doubled"]["data"]["text/plain"])
+        self.assertEqual("error", reply["user_expressions"]["bad"]["status"])
+
     def test_the_kernels_own_libraries_are_out_of_sight(self):
         reply, _ = self.run_cell("org.zeromq.ZMQ.class")
         self.assertEqual("error", reply["status"])
