@@ -101,5 +101,4 @@ final class SnippetLoader implements LoaderDelegate {
             return super.findClass(name);
         }
     }
-
 }
