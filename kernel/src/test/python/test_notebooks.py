@@ -1,11 +1,13 @@
 """nbclient executes every notebook of the project with the Topiary kernel, as a user's Jupyter would."""
 
 import glob
+import json
 import os
 import unittest
 
 import nbclient
 import nbformat
+from nbformat.v4 import new_code_cell
 
 import kernelspec
 
@@ -22,9 +24,22 @@ def project_notebooks():
     return [SHOWCASE] + [f for f in found if ".ipynb_checkpoints" not in f]
 
 
+def with_ci_parameters(nb):
+    """The notebook with its tiny CI settings (metadata topiary.ci_parameters, name to value) set in a cell after
+    the cell tagged "parameters", as `topiary run -p` would set them."""
+    values = nb.metadata.get("topiary", {}).get("ci_parameters", {})
+    if not values:
+        return nb
+    cells = nb.cells
+    index = next(i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", []))
+    source = "\n".join(f"{name} = {json.dumps(value)};" for name, value in values.items())
+    cells.insert(index + 1, new_code_cell(source, metadata={"tags": ["injected-parameters"]}))
+    return nb
+
+
 def execute(path):
-    """The notebook at path, executed with the topiary kernel in its own directory."""
-    nb = nbformat.read(path, as_version=4)
+    """The notebook at path, executed with the topiary kernel in its own directory at its CI settings."""
+    nb = with_ci_parameters(nbformat.read(path, as_version=4))
     client = nbclient.NotebookClient(nb, kernel_name="topiary", timeout=1800, startup_timeout=120,
                                      resources={"metadata": {"path": os.path.dirname(path)}})
     client.execute()
@@ -43,14 +58,14 @@ class ProjectNotebooks(unittest.TestCase):
 
     def test_the_showcase_has_its_outputs(self):
         nb = execute(SHOWCASE)
-        code = [c for c in nb.cells if c.cell_type == "code"]
-        self.assertIn("20 steps", code[1].outputs[0].text)
+        code = [c for c in nb.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+        self.assertIn("5 steps", code[1].outputs[0].text, "the CI parameters took effect")
         self.assertEqual("\"final version\"", code[2].outputs[0].data["text/plain"])
         bar = code[3].outputs[-1].data
         self.assertIn('data-finished="true"', bar["text/html"])
-        self.assertIn("20/20 steps", bar["text/plain"])
+        self.assertIn("5/5 steps", bar["text/plain"])
         self.assertEqual("14", code[4].outputs[0].data["text/plain"])
-        self.assertEqual([1, 2, 3, 4, 5], [c.execution_count for c in code])
+        self.assertEqual([1, 3, 4, 5, 6], [c.execution_count for c in code])
 
 
 if __name__ == "__main__":
