@@ -36,6 +36,11 @@ public record TrainingOptions(LearningRateSchedule schedule, int batchSize, int 
         return new TrainingOptions(schedule, batchSize, sequenceLength, 1, 0.1, 0.9, 0.95, 1e-8, 1.0);
     }
 
+    public TrainingOptions withSchedule(LearningRateSchedule schedule) {
+        return new TrainingOptions(schedule, batchSize, sequenceLength, accumulationSteps, weightDecay, beta1, beta2,
+                epsilon, maxGradNorm);
+    }
+
     public TrainingOptions withAccumulationSteps(int steps) {
         return new TrainingOptions(schedule, batchSize, sequenceLength, steps, weightDecay, beta1, beta2, epsilon,
                 maxGradNorm);

@@ -38,6 +38,7 @@ public final class JShellSession implements AutoCloseable {
             "import java.nio.file.*;",
             "import dev.topiary.*;",
             "import static dev.topiary.Precision.*;",
+            "import dev.topiary.embedded.TeacherRecipe;",
             "import static dev.topiary.kernel.Notebook.*;",
             "import dev.topiary.kernel.Plot;",
             "import tech.tablesaw.api.*;");

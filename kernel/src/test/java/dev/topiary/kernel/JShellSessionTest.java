@@ -46,6 +46,7 @@ class JShellSessionTest {
         CellResult r = run("Precision p = INT8;\nModel.class.getSimpleName() + \" \" + p", out);
         assertTrue(r.succeeded(), String.valueOf(r.error()));
         assertEquals("\"Model INT8\"", r.value().plain());
+        assertEquals("122880", run("TeacherRecipe.standard().withSteps(30).tokens()", out).value().plain());
     }
 
     @Test
