@@ -18,10 +18,9 @@ import dev.topiary.quant.ModelQuantizer;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.quant.QuantizedModel;
 import dev.topiary.quant.QuantizedTensor;
-import dev.topiary.train.TokenBatch;
+import dev.topiary.train.BatchSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -94,7 +93,7 @@ final class CompressionBenchmark {
             int length) {
         LlamaConfig config = model.config();
         // Importance is benchmarked elsewhere: one short batch, untimed, only to have real scores to select by.
-        ImportanceScores scores = ImportanceEstimator.estimate(model, index -> randomBatch(config, 1, 32, index), 1,
+        ImportanceScores scores = ImportanceEstimator.estimate(model, RandomTokens.batches(config.vocabSize(), 1, 32), 1,
                 false, Cancellation.none());
 
         PruningPlan plan = PruningPlan.width(config, aligned(config.hiddenSize() * HIDDEN_KEEP, config.hiddenSize()),
@@ -115,10 +114,11 @@ final class CompressionBenchmark {
             quantization.add(quantization(scheme, slowWarmup, slowRepeats, () -> ModelQuantizer.quantize(model, scheme)));
         }
         Quantization gptq;
+        BatchSource calibration = RandomTokens.batches(config.vocabSize(), 1, length);
         try (NDManager m = model.manager().newSubManager()) {
             List<NDArray> ids = new ArrayList<>();
             for (int b = 0; b < batches; b++) {
-                ids.add(m.create(randomBatch(config, 1, length, b).inputs(), new Shape(1, length)));
+                ids.add(m.create(calibration.batch(b).inputs(), new Shape(1, length)));
             }
             gptq = quantization(QuantScheme.INT4, slowWarmup, slowRepeats,
                     () -> GptqCalibration.quantize(model, QuantScheme.INT4, ids));
@@ -152,12 +152,5 @@ final class CompressionBenchmark {
     static int aligned(double value, int size) {
         int step = size >= 1024 ? PruningPlan.ALIGNMENT : 1;
         return (int) Math.max(step, Math.min(size, Math.round(value / step) * step));
-    }
-
-    private static TokenBatch randomBatch(LlamaConfig config, int batch, int length, long index) {
-        SplittableRandom r = new SplittableRandom(index);
-        int vocab = config.vocabSize();
-        return new TokenBatch(r.ints((long) batch * length, 0, vocab).toArray(),
-                r.ints((long) batch * length, 0, vocab).toArray(), batch, length);
     }
 }

@@ -7,8 +7,6 @@ import dev.topiary.Cancellation;
 import dev.topiary.llama.Llama;
 import dev.topiary.prune.ImportanceEstimator;
 import dev.topiary.train.BatchSource;
-import dev.topiary.train.TokenBatch;
-import java.util.SplittableRandom;
 
 /** The cost of Minitron importance estimation relative to plain forward passes over the same batches. */
 final class ImportanceBenchmark {
@@ -16,12 +14,7 @@ final class ImportanceBenchmark {
     private ImportanceBenchmark() {}
 
     static String measure(Llama model, int batch, int length, int batches, int warmup, int repeats) {
-        int vocab = model.config().vocabSize();
-        BatchSource source = index -> {
-            SplittableRandom r = new SplittableRandom(index);
-            return new TokenBatch(r.ints((long) batch * length, 0, vocab).toArray(),
-                    r.ints((long) batch * length, 0, vocab).toArray(), batch, length);
-        };
+        BatchSource source = RandomTokens.batches(model.config().vocabSize(), batch, length);
         Timing plain = Timing.of(warmup, repeats, () -> {
             try (NDManager m = model.manager().newSubManager()) {
                 for (int b = 0; b < batches; b++) {

@@ -1,10 +1,12 @@
 package dev.topiary.kernel;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,7 +62,10 @@ public final class JShellSession implements AutoCloseable {
     public JShellSession(Renderer renderer) {
         this.renderer = renderer;
         this.streams = new ConsoleStreams(() -> output);
-        this.loader = new SnippetLoader(JShellSession.class.getClassLoader());
+        String kernelClassPath = System.getProperty("java.class.path");
+        this.loader = new SnippetLoader(JShellSession.class.getClassLoader(), Arrays.stream(
+                kernelClassPath.split(File.pathSeparator)).map(e -> Path.of(e).toAbsolutePath())
+                .collect(Collectors.toSet()));
         this.control = new CellExecutionControl(loader, () -> new ProgressBars(output));
         this.shell = JShell.builder()
                 .executionEngine(new ExecutionControlProvider() {
@@ -80,7 +85,7 @@ public final class JShellSession implements AutoCloseable {
                 .build();
         // The kernel's own class path, for the compiler (at run time the cells' loader delegates to the kernel's);
         // JShell's class path, unlike a --class-path compiler option, can grow (%jars, %maven).
-        shell.addToClasspath(System.getProperty("java.class.path"));
+        shell.addToClasspath(kernelClassPath);
         this.analysis = shell.sourceCodeAnalysis();
         this.javadoc = new SourceJavadoc(loader.classLoader());
         for (String line : IMPORTS) {

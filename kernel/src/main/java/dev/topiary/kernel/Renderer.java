@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ public class Renderer {
         int previous = -1;
         for (int r : shown) {
             if (r != previous + 1) {
-                body.add(java.util.Collections.nCopies(table.columnCount(), "…"));
+                body.add(Collections.nCopies(table.columnCount(), "…"));
             }
             List<Object> row = new ArrayList<>();
             for (int c = 0; c < table.columnCount(); c++) {

@@ -1,10 +1,12 @@
 package dev.topiary.kernel;
 
+import java.io.File;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import jdk.jshell.execution.LoaderDelegate;
 import jdk.jshell.spi.ExecutionControl.ClassBytecodes;
@@ -22,9 +24,15 @@ final class SnippetLoader implements LoaderDelegate {
     private final Map<String, byte[]> compiled = new ConcurrentHashMap<>();
     private final Map<String, Class<?>> loaded = new ConcurrentHashMap<>();
     private final Loader loader;
+    private final Set<Path> parentPath;
 
-    SnippetLoader(ClassLoader parent) {
+    /**
+     * @param parentPath what {@code parent} loads from already (the kernel's class path): JShell hands it over for
+     *     the compiler, and this loader does not open those jars a second time
+     */
+    SnippetLoader(ClassLoader parent, Set<Path> parentPath) {
         this.loader = new Loader(parent);
+        this.parentPath = parentPath;
     }
 
     /** The loader cells run in: the context class loader of every cell thread. */
@@ -58,8 +66,8 @@ final class SnippetLoader implements LoaderDelegate {
     @Override
     public void addToClasspath(String path) throws EngineTerminationException, InternalException {
         try {
-            for (String entry : path.split(java.io.File.pathSeparator)) {
-                if (!entry.isEmpty()) {
+            for (String entry : path.split(File.pathSeparator)) {
+                if (!entry.isEmpty() && !parentPath.contains(Path.of(entry).toAbsolutePath())) {
                     loader.add(Path.of(entry).toUri().toURL());
                 }
             }

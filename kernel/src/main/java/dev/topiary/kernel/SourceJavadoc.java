@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -124,7 +125,7 @@ final class SourceJavadoc {
             // The top-level class is the first capitalised segment; later ones are nested types.
             for (int i = 0; i < parts.length; i++) {
                 if (!parts[i].isEmpty() && Character.isUpperCase(parts[i].charAt(0))) {
-                    String resource = String.join("/", java.util.Arrays.copyOf(parts, i + 1)) + ".java";
+                    String resource = String.join("/", Arrays.copyOf(parts, i + 1)) + ".java";
                     if (loader.getResource(resource) != null) {
                         return new String[] {resource, parts[parts.length - 1]};
                     }
