@@ -74,6 +74,26 @@ public final class Corpus {
         return new Corpus(Kind.TEXT, f, json, null);
     }
 
+    /**
+     * Data preparation as NeMo does it: the documents of a {@code .txt} file (one document) or {@code .jsonl} file
+     * (one per line, its {@code "text"}) tokenized once with {@code tokenizer} (a tokenizer.json, or a directory
+     * holding one), each followed by {@code <|end_of_text|>}, into the Megatron indexed dataset {@code prefix.idx} and
+     * {@code prefix.bin}. The files appear complete or not at all; existing ones are replaced.
+     *
+     * @return the prepared dataset
+     * @throws TopiaryException when the text or tokenizer is missing or malformed, or the tokenizer has no
+     *     {@code <|end_of_text|>} token
+     */
+    public static Corpus prepare(Path text, Path tokenizer, Path prefix) {
+        Corpus source = text(text, tokenizer);
+        Path target = absolute(prefix, "dataset prefix");
+        try (Tokenizer t = Tokenizer.load(source.tokenizer)) {
+            DatasetPreparation.prepare(source.path, t, t.tokenId(DatasetPreparation.DEFAULT_EOD_TOKEN), target,
+                    Monitor.current().cancellation());
+        }
+        return indexed(target);
+    }
+
     /** Text ({@code .txt}, {@code .jsonl}, then tokenized with {@code tokenizer}) or else an indexed dataset prefix. */
     public static Corpus of(Path data, Path tokenizer) {
         String name = data.getFileName().toString();
@@ -91,6 +111,13 @@ public final class Corpus {
             throw new TopiaryException("unknown split '" + split + "' of the embedded corpus: expected one of " + SPLITS);
         }
         return new Corpus(Kind.EMBEDDED, null, null, split);
+    }
+
+    /** The number of tokens in the data (tokenizing it first when it is text). */
+    public long tokens() {
+        try (Opened opened = open()) {
+            return opened.dataset().totalTokens();
+        }
     }
 
     /** Whether this is a split of the embedded corpus. */

@@ -6,11 +6,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.io.AtomicFile;
 import dev.topiary.render.Html;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -145,12 +144,8 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
 
     /** Writes the recipe file, via a temporary name renamed when complete. */
     public void write(Path file) {
-        Path target = file.toAbsolutePath();
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
         try {
-            Files.createDirectories(target.getParent());
-            Files.writeString(tmp, JSON.writeValueAsString(toJson()) + "\n");
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.writeString(file, JSON.writeValueAsString(toJson()) + "\n");
         } catch (IOException e) {
             throw new TopiaryException("cannot write the recipe " + file + ": " + e.getMessage(), e);
         }
@@ -195,6 +190,21 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
             entries.add(new Entry(Step.fromJson(step), metrics));
         }
         return new Lineage(Origin.fromJson(json.path("origin")), entries);
+    }
+
+    /**
+     * The tokens the weights were trained on along this lineage: the embedded teacher's pre-training (a checkpoint's
+     * or a random model's origin counts as none), then every training and distillation step. A distillation's
+     * teacher correction trains the teacher, not this model, and is not counted.
+     */
+    public long trainingTokens() {
+        long tokens = origin instanceof Origin.EmbeddedTeacher teacher ? teacher.recipe().tokens() : 0;
+        for (Entry e : entries) {
+            if (e.step() instanceof TrainStep || e.step() instanceof DistillStep) {
+                tokens += Math.round(e.metrics().getOrDefault("tokens", 0.0));
+            }
+        }
+        return tokens;
     }
 
     /** One line: the origin and the verbs, oldest first. */

@@ -324,6 +324,23 @@ public final class Model implements HtmlRenderable, AutoCloseable {
         }
     }
 
+    /**
+     * The mean next-token loss (nats) on up to {@code maxTokens} predicted tokens of {@code data} (0: all of it): the
+     * language-modelling part of {@link #evaluate(Corpus, long)} alone, for quick comparisons of many models.
+     */
+    public double loss(Corpus data, long maxTokens) {
+        Monitor monitor = Monitor.current();
+        try (Corpus.Opened opened = data.open()) {
+            monitor.report(new Progress("loss", 0, 1, "passes", data.toString()));
+            LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, opened.dataset(), 256, 8,
+                    maxTokens, monitor.cancellation());
+            monitor.report(new Progress("loss", 1, 1, "passes", metrics.toString()));
+            return metrics.loss();
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
     /** The greedy continuation of {@code prompt}, up to 40 tokens. */
     public String generate(String prompt) {
         return generate(prompt, GenerationOptions.greedy(40));
@@ -376,6 +393,19 @@ public final class Model implements HtmlRenderable, AutoCloseable {
 
     public LlamaConfig config() {
         return llama.config();
+    }
+
+    /**
+     * The model's tokenizer.json, to prepare data with ({@link Corpus#prepare}).
+     *
+     * @throws TopiaryException when the model has none
+     */
+    public Path tokenizer() {
+        if (tokenizer == null) {
+            throw new TopiaryException("this model has no tokenizer: load it from a directory with tokenizer.json, or"
+                    + " make it with Model.random(config, seed, like)");
+        }
+        return tokenizer;
     }
 
     public Lineage lineage() {
@@ -501,7 +531,7 @@ public final class Model implements HtmlRenderable, AutoCloseable {
 
     private static Progress progress(String task, TrainingProgress p) {
         return new Progress(task, p.step(), p.totalSteps(), "steps",
-                String.format(Locale.ROOT, "loss %.4f", p.loss()));
+                String.format(Locale.ROOT, "loss %.4f", p.loss()), p.loss());
     }
 
     private QuantizedModel gptq(QuantScheme scheme, Calibration calibration, Monitor monitor) {

@@ -38,12 +38,16 @@ import java.util.Map;
  * </ul>
  *
  * <p>Immutable. Calibration defaults to {@value Calibration#DEFAULT_SAMPLES} sequences of 256 tokens of the model's
- * default corpus; a model without one needs {@link #withData}.
+ * default corpus; a model without one needs {@link #withData}. One {@code Pruning} measures importance once: looking
+ * at {@link #importance()} and then pruning by it (width, then depth) costs one calibration pass, not one each.
  */
 public final class Pruning {
 
     private final Model model;
     private final Calibration calibration;
+    /** The scores measured last (on {@link #calibration}, resolved), reused by later calls on this pruning. */
+    private ImportanceScores measured;
+    private Calibration measuredOn;
 
     Pruning(Model model, Calibration calibration) {
         this.model = model;
@@ -208,10 +212,15 @@ public final class Pruning {
         }
     }
 
-    private ImportanceScores estimate(Calibration c, boolean lossIncrease) {
+    private synchronized ImportanceScores estimate(Calibration c, boolean lossIncrease) {
+        if (measured != null && c.equals(measuredOn) && (!lossIncrease || measured.layerLossIncrease() != null)) {
+            return measured;
+        }
         try (Corpus.Opened data = c.data().open()) {
-            return ImportanceEstimator.estimate(model.llama(), c.batchesOf(data), c.batches(), lossIncrease,
+            measured = ImportanceEstimator.estimate(model.llama(), c.batchesOf(data), c.batches(), lossIncrease,
                     Monitor.current());
+            measuredOn = c;
+            return measured;
         } finally {
             Reference.reachabilityFence(model);
         }
