@@ -1,5 +1,6 @@
 package dev.topiary.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,6 +85,15 @@ class EvaluationTest {
                     + bigram.logProbability('s', 'a') + bigram.logProbability('a', 't');
             assertEquals(sat, lls[0], 1e-4);
             assertEquals(bigram.logProbability('t', '!'), lls[1], 1e-4);
+            // Items of different lengths share a pass, right-padded, and score as they do alone.
+            int[] longer = tokenizer.encode("A much longer context, so the first rows are padded");
+            List<int[]> choices = List.of(tokenizer.encodeWithoutSpecialTokens(" sat"),
+                    tokenizer.encodeWithoutSpecialTokens(" and then some more"));
+            double[][] together = MultipleChoiceScorer.logLikelihoods(model,
+                    List.of(tokenizer.encode("The cat"), longer), List.of(choices, choices));
+            assertArrayEquals(MultipleChoiceScorer.logLikelihoods(model, tokenizer.encode("The cat"), choices),
+                    together[0], 1e-4);
+            assertArrayEquals(MultipleChoiceScorer.logLikelihoods(model, longer, choices), together[1], 1e-4);
         }
     }
 
