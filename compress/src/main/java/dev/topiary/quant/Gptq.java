@@ -17,7 +17,8 @@ import dev.topiary.TopiaryException;
  * {@code U}, the upper Cholesky factor of {@code H^-1}; updates are applied lazily per block of columns, the block
  * in Java and the rest of the matrix with one matrix product per block. INT4 group scales and zero points are
  * computed when a group starts, from the weights as the errors of earlier columns left them; blocks are sized so
- * that a group never straddles two blocks, which makes that exact. INT8 row scales come from the original weights.
+ * that a group never straddles two blocks, which makes that exact. INT8 row scales and the FP8 tensor scale come from
+ * the original weights; FP8 rounds each value to the nearest E4M3 code of that scale.
  */
 public final class Gptq {
 
@@ -35,12 +36,11 @@ public final class Gptq {
      * Quantizes {@code weight} {@code [out, in]} with GPTQ given the layer's Hessian proxy {@code [in, in]}
      * ({@link HessianAccumulator}).
      *
-     * @throws TopiaryException when the scheme is FP8 (GPTQ here is for the integer grids), the weight is not
-     *     quantizable with the scheme, the Hessian's shape does not match, or it is not usable (not finite)
+     * @throws TopiaryException when the weight is not quantizable with the scheme, the Hessian's shape does not
+     *     match, or it is not usable (not finite)
      */
     public static QuantizedTensor quantize(NDArray weight, NDArray hessian, QuantScheme scheme, double percdamp) {
         String name = name(weight);
-        checkScheme(name, scheme);
         QuantizedTensor.checkShape(name, weight.getShape().getShape(), scheme);
         long columns = weight.getShape().get(1);
         if (!hessian.getShape().equals(new Shape(columns, columns))) {
@@ -56,12 +56,11 @@ public final class Gptq {
      * Quantizes {@code weight} with a Hessian already prepared for {@code scheme}, which weights reading the same
      * input share (q, k and v; gate and up): the inverse and its factorisation are the costly part.
      *
-     * @throws TopiaryException when the scheme is FP8 or not the one the Hessian was prepared for, or the weight
-     *     does not fit the Hessian
+     * @throws TopiaryException when the scheme is not the one the Hessian was prepared for, or the weight does not
+     *     fit the Hessian
      */
     public static QuantizedTensor quantize(NDArray weight, GptqHessian hessian, QuantScheme scheme) {
         String name = name(weight);
-        checkScheme(name, scheme);
         float[] w = QuantizedTensor.weights(name, weight, scheme);
         int rows = (int) weight.getShape().get(0);
         int columns = (int) weight.getShape().get(1);
@@ -77,6 +76,9 @@ public final class Gptq {
             for (int r = 0; r < rows; r++) {
                 scales[r] = Codes.int8Scale(QuantizedTensor.maxAbs(w, r * columns, columns));
             }
+        } else if (scheme instanceof QuantScheme.Fp8E4M3PerTensor) {
+            // Likewise the tensor's scale; compensated values beyond it saturate to the largest code.
+            scales[0] = Codes.fp8Scale(QuantizedTensor.maxAbs(w, 0, w.length));
         }
         for (int c = 0; c < columns; c++) {
             if (hessian.isDead(c)) {
@@ -115,13 +117,6 @@ public final class Gptq {
 
     private static String name(NDArray weight) {
         return weight.getName() == null ? "weight" : weight.getName();
-    }
-
-    private static void checkScheme(String name, QuantScheme scheme) {
-        if (scheme instanceof QuantScheme.Fp8E4M3PerTensor) {
-            throw new TopiaryException("GPTQ of " + name + ": supported schemes are INT8 per-channel and INT4"
-                    + " group-wise, not " + scheme + " (use QuantizedTensor.quantize)");
-        }
     }
 
     // Columns of one block, left to right: quantize, record the scaled error, update the block's later columns.

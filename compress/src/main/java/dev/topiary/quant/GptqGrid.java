@@ -8,6 +8,7 @@ package dev.topiary.quant;
 final class GptqGrid {
     private final int columns;
     private final int groupSize;
+    private final boolean fp8;
     private final byte[] data;
     private final float[] scales;
     private final byte[] zeros;
@@ -15,6 +16,7 @@ final class GptqGrid {
     GptqGrid(QuantScheme scheme, int columns, byte[] data, float[] scales, byte[] zeros) {
         this.columns = columns;
         this.groupSize = scheme instanceof QuantScheme.Int4Grouped g ? g.groupSize() : 0;
+        this.fp8 = scheme instanceof QuantScheme.Fp8E4M3PerTensor;
         this.data = data;
         this.scales = scales;
         this.zeros = zeros;
@@ -44,6 +46,11 @@ final class GptqGrid {
 
     float quantize(float w, int row, int column) {
         int i = row * columns + column;
+        if (fp8) {
+            byte code = Codes.fp8Code(w, scales[0]);
+            data[i] = code;
+            return Codes.fp8Value(code, scales[0]);
+        }
         if (groupSize == 0) {
             float scale = scales[row];
             byte code = Codes.int8Code(w, scale);

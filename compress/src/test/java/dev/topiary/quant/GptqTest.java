@@ -94,7 +94,8 @@ class GptqTest {
         int columns = 256;
         NDArray w = manager.create(QuantizedTensorTest.weights(rows, columns, 6), new Shape(rows, columns));
         NDArray h = manager.eye(columns).mul(3f);
-        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT4, QuantScheme.int4(64))) {
+        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT4, QuantScheme.int4(64),
+                QuantScheme.FP8_E4M3)) {
             QuantizedTensor gptq = Gptq.quantize(w, h, scheme);
             QuantizedTensor rtn = QuantizedTensor.quantize(w, scheme);
             assertArrayEquals(rtn.data(), gptq.data(), scheme.toString());
@@ -118,7 +119,7 @@ class GptqTest {
             acc.add(xs.get("500:"));
             hessian = acc.hessian(manager);
         }
-        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT4)) {
+        for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT4, QuantScheme.FP8_E4M3)) {
             double rtn = outputError(x, n, columns, wv, QuantizedTensor.quantize(w, scheme));
             double gptq = outputError(x, n, columns, wv, Gptq.quantize(w, hessian, scheme));
             // Measured about 0.26 (INT8) and 0.29 (INT4) of the round-to-nearest error on these inputs.
@@ -170,7 +171,6 @@ class GptqTest {
     @Test
     void badArgumentsAreRejected() {
         NDArray w = manager.zeros(new Shape(4, 128));
-        assertThrows(TopiaryException.class, () -> Gptq.quantize(w, manager.eye(128), QuantScheme.FP8_E4M3));
         TopiaryException e = assertThrows(TopiaryException.class, () -> Gptq.quantize(w, manager.eye(64),
                 QuantScheme.INT8));
         assertTrue(e.getMessage().contains("[128, 128]"), e.getMessage());
