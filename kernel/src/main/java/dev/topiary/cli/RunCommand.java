@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** Executes a notebook headless with the kernel's engine and writes it with its outputs. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -29,6 +31,9 @@ final class RunCommand implements Callable<Integer> {
             + " NOTEBOOK with .executed.ipynb, beside it)")
     Path out;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> values = new LinkedHashMap<>();
@@ -37,13 +42,15 @@ final class RunCommand implements Callable<Integer> {
             values.put(parameter.getKey(), parameter.getValue());
         }
         Path target = out != null ? out : defaultOut(notebook);
-        NotebookRun.Outcome outcome = NotebookRun.run(notebook, values, target, System.out);
+        NotebookRun.Outcome outcome = NotebookRun.run(notebook, values, target, spec.commandLine().getOut(),
+                spec.commandLine().getErr());
         if (!outcome.succeeded()) {
             throw new TopiaryException("cell " + outcome.failedCell() + " (" + outcome.failedSource() + ") failed: "
                     + outcome.error().name() + ": " + outcome.error().message() + "; the executed notebook is "
                     + target);
         }
-        System.out.println("wrote " + target);
+        spec.commandLine().getOut().println("wrote " + target);
+        spec.commandLine().getOut().flush();
         return 0;
     }
 

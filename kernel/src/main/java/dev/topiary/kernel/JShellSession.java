@@ -42,6 +42,7 @@ public final class JShellSession implements AutoCloseable {
             "import static dev.topiary.Precision.*;",
             "import dev.topiary.embedded.TeacherRecipe;",
             "import static dev.topiary.kernel.Notebook.*;",
+            "import static dev.topiary.kernel.LossCurve.withLossCurve;",
             "import dev.topiary.kernel.Plot;",
             "import tech.tablesaw.api.*;");
 
@@ -55,6 +56,7 @@ public final class JShellSession implements AutoCloseable {
     private final Magics magics = new Magics(this);
     private final Map<String, SnippetSource> sources = new ConcurrentHashMap<>();
     private volatile CellOutput output;
+    private volatile Path notebookDirectory = Path.of("").toAbsolutePath();
 
     /** Where a snippet came from: its cell's text and its offset in it. */
     private record SnippetSource(String cell, int offset) {}
@@ -116,6 +118,19 @@ public final class JShellSession implements AutoCloseable {
         return renderer;
     }
 
+    /**
+     * Where the notebook lives, for files a notebook writes beside itself: the kernel's working directory (Jupyter
+     * starts kernels in the notebook's directory) unless set.
+     */
+    Path notebookDirectory() {
+        return notebookDirectory;
+    }
+
+    /** Sets {@link #notebookDirectory()}: a headless run points it at the directory of the notebook it writes. */
+    void notebookDirectory(Path dir) {
+        notebookDirectory = dir.toAbsolutePath().normalize();
+    }
+
     /** The standard error the JVM started with, for the kernel's own log. */
     public java.io.PrintStream log() {
         return streams.log();
@@ -170,7 +185,7 @@ public final class JShellSession implements AutoCloseable {
                     if (control.wasInterrupted()) {
                         return CellResult.failed(ErrorReport.interrupted());
                     }
-                    if (showsValue(snippet)) {
+                    if (showsValue(snippet, control.lastValue())) {
                         shown = renderer.render(control.lastValue());
                     }
                 }
@@ -201,11 +216,17 @@ public final class JShellSession implements AutoCloseable {
     }
 
     /** Expressions show their value; declarations, assignments and statements do not. */
-    private static boolean showsValue(Snippet snippet) {
+    /**
+     * Whether a snippet's value is worth showing: a variable named on its own, always; the result of any other
+     * expression unless it is null (as {@code map.put} returns) or the stream a cell printed to (as
+     * {@code System.out.printf} returns). Declarations and assignments show nothing.
+     */
+    private static boolean showsValue(Snippet snippet, Object value) {
         if (snippet instanceof ExpressionSnippet) {
             return snippet.subKind() == Snippet.SubKind.VAR_VALUE_SUBKIND;
         }
-        return snippet instanceof VarSnippet && snippet.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
+        return snippet instanceof VarSnippet && snippet.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
+                && value != null && !(value instanceof java.io.PrintStream || value instanceof java.io.PrintWriter);
     }
 
     private static int leadingWhitespace(String s) {

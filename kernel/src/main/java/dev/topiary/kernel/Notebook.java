@@ -1,5 +1,6 @@
 package dev.topiary.kernel;
 
+import java.nio.file.Path;
 import java.util.UUID;
 
 /**
@@ -53,7 +54,18 @@ public final class Notebook {
         current().output().clear(wait);
     }
 
-    private static JShellSession current() {
+    /**
+     * The directory of the notebook being run, for files it writes beside itself (results, exported models): under
+     * Jupyter the kernel's working directory, which is the notebook's; under {@code topiary run} the directory the
+     * executed notebook is written to.
+     */
+    public static Path notebookDirectory() {
+        JShellSession s = session;
+        return s != null ? s.notebookDirectory() : Path.of("").toAbsolutePath();
+    }
+
+    /** The session of the running cell, for the helpers in this package. */
+    static JShellSession current() {
         JShellSession s = session;
         if (s == null || s.output() == null) {
             throw new IllegalStateException("display, updateDisplay and clearOutput work inside a notebook cell only");

@@ -3,35 +3,42 @@ package dev.topiary.kernel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A headless run's outputs as a Jupyter frontend would keep them in the notebook: streams merged, displays
  * replaced in place through their display ids (in any cell, so a finished progress bar is what the file holds),
- * {@code clear_output} honoured, while a terminal sees the text as it comes.
+ * {@code clear_output} honoured, while a terminal sees the text as it comes. A display replaced often (a progress
+ * bar, a live chart) is echoed to the terminal at most every {@value #ECHO_MILLIS} ms; its latest text is echoed
+ * before any other output, so the terminal never misses how it ended.
  */
 final class NotebookOutputs implements CellOutput {
 
+    static final long ECHO_MILLIS = 5000;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private final PrintStream terminal;
-    private final PrintStream terminalErrors;
+    private final PrintWriter terminal;
+    private final PrintWriter terminalErrors;
     private final Map<String, List<ObjectNode>> byDisplayId = new HashMap<>();
+    private final Map<String, Long> lastEchoed = new HashMap<>();
+    private final Map<String, String> unechoed = new LinkedHashMap<>();
     private ArrayNode cell;
     private boolean clearOnNextOutput;
 
     /** Echoes to {@code terminal} and {@code terminalErrors}, captured before a session takes over System.out. */
-    NotebookOutputs(PrintStream terminal, PrintStream terminalErrors) {
+    NotebookOutputs(PrintWriter terminal, PrintWriter terminalErrors) {
         this.terminal = terminal;
         this.terminalErrors = terminalErrors;
     }
 
     /** From now on outputs go to {@code outputs}, the "outputs" array of the running cell. */
     synchronized void startCell(ArrayNode outputs) {
+        echoUnechoed();
         this.cell = outputs;
         this.clearOnNextOutput = false;
     }
@@ -39,7 +46,10 @@ final class NotebookOutputs implements CellOutput {
     @Override
     public synchronized void stream(String name, String text) {
         beforeOutput();
-        (name.equals("stderr") ? terminalErrors : terminal).print(text);
+        echoUnechoed();
+        PrintWriter echo = name.equals("stderr") ? terminalErrors : terminal;
+        echo.print(text);
+        echo.flush();
         if (!cell.isEmpty()) {
             ObjectNode last = (ObjectNode) cell.get(cell.size() - 1);
             if (last.path("output_type").asText().equals("stream") && last.path("name").asText().equals(name)) {
@@ -61,7 +71,9 @@ final class NotebookOutputs implements CellOutput {
         fill(output, bundle);
         if (displayId != null) {
             byDisplayId.computeIfAbsent(displayId, id -> new ArrayList<>()).add(output);
+            lastEchoed.put(displayId, System.nanoTime());
         }
+        echoUnechoed();
         terminal.println(bundle.plain());
     }
 
@@ -70,7 +82,15 @@ final class NotebookOutputs implements CellOutput {
         for (ObjectNode output : byDisplayId.getOrDefault(displayId, List.of())) {
             fill(output, bundle);
         }
-        terminal.println(bundle.plain());
+        long now = System.nanoTime();
+        Long last = lastEchoed.get(displayId);
+        if (last == null || now - last >= ECHO_MILLIS * 1_000_000) {
+            unechoed.remove(displayId);
+            lastEchoed.put(displayId, now);
+            terminal.println(bundle.plain());
+        } else {
+            unechoed.put(displayId, bundle.plain());
+        }
     }
 
     @Override
@@ -85,6 +105,7 @@ final class NotebookOutputs implements CellOutput {
     /** The cell's result, as an execute_result output. */
     synchronized void result(MimeBundle bundle, int executionCount) {
         beforeOutput();
+        echoUnechoed();
         ObjectNode output = cell.addObject();
         output.put("output_type", "execute_result");
         output.put("execution_count", executionCount);
@@ -95,6 +116,7 @@ final class NotebookOutputs implements CellOutput {
     /** The cell's error, as an error output. */
     synchronized void error(CellResult.Error error) {
         beforeOutput();
+        echoUnechoed();
         ObjectNode output = cell.addObject();
         output.put("output_type", "error");
         output.put("ename", error.name());
@@ -102,6 +124,12 @@ final class NotebookOutputs implements CellOutput {
         ArrayNode traceback = output.putArray("traceback");
         error.traceback().forEach(traceback::add);
         error.traceback().forEach(terminalErrors::println);
+    }
+
+    /** Echoes the latest text of every display whose last replacement the terminal has not seen. */
+    synchronized void echoUnechoed() {
+        unechoed.values().forEach(terminal::println);
+        unechoed.clear();
     }
 
     private void beforeOutput() {

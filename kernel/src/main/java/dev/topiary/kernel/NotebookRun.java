@@ -8,13 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.TopiaryException;
+import dev.topiary.io.AtomicFile;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -43,13 +43,13 @@ public final class NotebookRun {
 
     /**
      * Runs {@code notebook}, writing the executed notebook to {@code out}; progress and cell output go to
-     * {@code terminal}.
+     * {@code terminal}, what cells print to standard error to {@code terminalErrors}.
      *
      * @param parameters name to value, each written into the injected cell as a Java literal
      * @throws TopiaryException when the notebook cannot be read, or parameters cannot be injected
      */
-    public static Outcome run(Path notebook, Map<String, String> parameters, Path out, PrintStream terminal)
-            throws IOException {
+    public static Outcome run(Path notebook, Map<String, String> parameters, Path out, PrintWriter terminal,
+            PrintWriter terminalErrors) throws IOException {
         ObjectNode nb = read(notebook);
         ArrayNode cells = (ArrayNode) nb.get("cells");
         if (!parameters.isEmpty()) {
@@ -57,12 +57,13 @@ public final class NotebookRun {
         }
         writeKernelMetadata(nb);
         Outcome outcome = new Outcome(0, null, null);
-        NotebookOutputs outputs = new NotebookOutputs(terminal, System.err);
+        NotebookOutputs outputs = new NotebookOutputs(terminal, terminalErrors);
         int codeCells = 0;
         for (JsonNode c : cells) {
             codeCells += c.path("cell_type").asText().equals("code") ? 1 : 0;
         }
         try (JShellSession session = new JShellSession(new Renderer())) {
+            session.notebookDirectory(out.toAbsolutePath().getParent());
             int count = 0;
             for (int i = 0; i < cells.size(); i++) {
                 ObjectNode cell = (ObjectNode) cells.get(i);
@@ -71,8 +72,8 @@ public final class NotebookRun {
                 }
                 count++;
                 String source = source(cell);
-                terminal.printf(Locale.ROOT, "[cell %d/%d] %s%n", count, codeCells, firstLine(source));
                 outputs.startCell(cell.putArray("outputs"));
+                terminal.printf(Locale.ROOT, "[cell %d/%d] %s%n", count, codeCells, firstLine(source));
                 cell.put("execution_count", count);
                 CellResult result = session.execute(source, outputs);
                 if (!result.succeeded()) {
@@ -84,6 +85,7 @@ public final class NotebookRun {
                     outputs.result(result.value(), count);
                 }
             }
+            outputs.echoUnechoed();
         }
         write(nb, out);
         return outcome;
@@ -203,19 +205,11 @@ public final class NotebookRun {
         metadata.set("language_info", MAPPER.valueToTree(language));
     }
 
-    /** Writes {@code nb} as Jupyter does (one-space indent) to a temporary file beside {@code out}, then moves it. */
+    /** Writes {@code nb} as Jupyter does (one-space indent), complete or not at all. */
     private static void write(ObjectNode nb, Path out) throws IOException {
         DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
                 .withObjectIndenter(new DefaultIndenter(" ", "\n"))
                 .withArrayIndenter(new DefaultIndenter(" ", "\n"));
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-        try {
-            Files.writeString(temp, MAPPER.writer(printer).writeValueAsString(nb) + "\n", StandardCharsets.UTF_8);
-            Files.move(temp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFile.writeString(out, MAPPER.writer(printer).writeValueAsString(nb) + "\n");
     }
 }

@@ -1,6 +1,8 @@
 package dev.topiary.kernel;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tech.tablesaw.plotly.components.Axis;
@@ -16,6 +18,9 @@ import tech.tablesaw.plotly.traces.Trace;
  * kernel renders those too.
  */
 public final class Plot {
+
+    /** Points a {@link #ranked} line draws at most: enough for the shape of any curve, light for any notebook. */
+    static final int RANKED_POINTS = 400;
 
     private Plot() {}
 
@@ -34,6 +39,41 @@ public final class Plot {
                     .showLegend(series.size() > 1).build());
         });
         return new Figure(layout(title, xLabel, yLabel), traces.toArray(new Trace[0]));
+    }
+
+    /**
+     * Importance scores sorted from most to least important, one line per entry of {@code scores} against the rank:
+     * how sharply importance falls off, and what a cut at a given rank leaves out. Long arrays are drawn at
+     * {@value #RANKED_POINTS} evenly spaced ranks, the first and the last included.
+     *
+     * @throws IllegalArgumentException when an entry is empty
+     */
+    public static Figure ranked(String title, String yLabel, Map<String, float[]> scores) {
+        Map<String, double[][]> lines = new LinkedHashMap<>();
+        scores.forEach((name, values) -> {
+            if (values == null || values.length == 0) {
+                throw new IllegalArgumentException("scores '" + name + "' are empty");
+            }
+            lines.put(name, rankedPoints(values));
+        });
+        return line(title, "rank", yLabel, lines);
+    }
+
+    /** {@code {ranks, scores}}: the scores from the highest down, at up to {@value #RANKED_POINTS} ranks (1-based). */
+    static double[][] rankedPoints(float[] values) {
+        double[] sorted = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            sorted[i] = -values[i];
+        }
+        Arrays.sort(sorted);
+        int points = Math.min(values.length, RANKED_POINTS);
+        double[][] xy = new double[2][points];
+        for (int p = 0; p < points; p++) {
+            int rank = points == 1 ? 0 : (int) Math.round((double) p * (values.length - 1) / (points - 1));
+            xy[0][p] = rank + 1;
+            xy[1][p] = -sorted[rank];
+        }
+        return xy;
     }
 
     /**

@@ -47,6 +47,19 @@ public class Renderer {
         return MimeBundle.text(CellExecutionControl.text(value));
     }
 
+    /**
+     * The Plotly library as an output of its own, when the page does not have it yet (else null): for figures that
+     * will be replaced in place, whose outputs must not be the library's only carrier.
+     */
+    synchronized MimeBundle plotlyLibrary() {
+        if (plotlySent) {
+            return null;
+        }
+        plotlySent = true;
+        return MimeBundle.html(PlotlyLibrary.loaderScript(), "(plotly.js " + PlotlyLibrary.VERSION
+                + " loaded for the figures below)");
+    }
+
     private static String tableHtml(Table table) {
         int rows = table.rowCount();
         List<Integer> shown = new ArrayList<>();

@@ -66,6 +66,28 @@ class RunCommandTest {
     }
 
     @Test
+    void cellsKnowWhereTheNotebookGoesAndTheTerminalSeesHowEachDisplayEnded() throws Exception {
+        Path nb = Files.writeString(dir.resolve("live.ipynb"), """
+                {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+                 {"id": "a", "cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [],
+                  "source": "String id = display(\\"first\\");\\nfor (int i = 0; i < 50; i++) updateDisplay(id, \\"value \\" + i);"},
+                 {"id": "b", "cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [],
+                  "source": "notebookDirectory()"}
+                ]}
+                """);
+        Path out = dir.resolve("runs").resolve("live-run.ipynb");
+        CommandRun r = CommandRun.run("run", nb.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"first\"") && r.out().indexOf("\"value 49\"") > r.out().indexOf("\"first\""),
+                "the terminal sees the display and, before the next cell, its last replacement: " + r.out());
+        assertFalse(r.out().contains("\"value 25\""), "quick replacements are not all echoed: " + r.out());
+        JsonNode cells = new ObjectMapper().readTree(out.toFile()).get("cells");
+        assertEquals("\"value 49\"", cells.get(0).get("outputs").get(0).get("data").get("text/plain").asText());
+        assertEquals(out.getParent().toAbsolutePath().toString(),
+                cells.get(1).get("outputs").get(0).get("data").get("text/plain").asText());
+    }
+
+    @Test
     void aFailingCellIsNamedAndTheNotebookIsWrittenUpToIt() throws Exception {
         Path nb = Files.writeString(dir.resolve("demo.ipynb"), NOTEBOOK);
         Path out = dir.resolve("out").resolve("failed.ipynb");

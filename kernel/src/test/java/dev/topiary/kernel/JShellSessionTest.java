@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,6 +40,10 @@ class JShellSessionTest {
         assertEquals("\"text\"", run("\"te\" + \"xt\"", out).value().plain());
         assertNull(run("int c = 1;", out).value(), "a declaration shows nothing");
         assertNull(run("System.out.print(\"\")", out).value(), "a void call shows nothing");
+        assertNull(run("System.out.printf(\"%d%n\", 7)", out).value(), "printf shows what it printed, not its stream");
+        assertNull(run("new HashMap<String, Integer>().put(\"a\", 1)", out).value(), "a null result shows nothing");
+        run("String nothing = null;", out);
+        assertEquals("null", run("nothing", out).value().plain(), "a variable shows itself, null or not");
     }
 
     @Test
@@ -145,6 +151,45 @@ class JShellSessionTest {
         assertEquals(out.of("display").get(0).displayId(), out.of("update").get(0).displayId());
         assertEquals("\"second\"", out.of("update").get(0).text());
         assertEquals(1, out.of("clear").size());
+    }
+
+    @Test
+    void aLossCurveGrowsInPlaceWhileTheWorkReportsItsProgress() {
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = run("""
+                int made = withLossCurve("fake training", () -> {
+                    for (int s = 1; s <= 5; s++) {
+                        Monitor.current().report(new Progress("train", s, 5, "steps", "", 1.0 / s));
+                    }
+                    return 42;
+                });
+                made""", out);
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        assertEquals("42", r.value().plain(), "the work's result");
+        List<RecordingOutput.Event> curve = out.events.stream()
+                .filter(e -> e.text().startsWith("loss curve 'fake training'")).toList();
+        assertEquals("display", curve.get(0).kind(), "shown at the first step");
+        assertTrue(curve.subList(1, curve.size()).stream().allMatch(e -> e.kind().equals("update")
+                && e.displayId().equals(curve.get(0).displayId())), "then replaced in place");
+        RecordingOutput.Event last = curve.get(curve.size() - 1);
+        assertEquals("loss curve 'fake training'; train: step 5, loss 1.0000 -> 0.2000", last.text());
+        String html = (String) last.bundle().data().get(MimeBundle.HTML);
+        assertTrue(html.contains("Plotly.newPlot") && html.contains("\"0.2\"") && !html.contains("var packed"), html);
+        List<RecordingOutput.Event> displays = out.of("display");
+        int library = IntStream.range(0, displays.size())
+                .filter(i -> String.valueOf(displays.get(i).bundle().data().get(MimeBundle.HTML)).contains("var packed"))
+                .findFirst().orElse(-1);
+        assertTrue(library >= 0 && library < displays.indexOf(curve.get(0)),
+                "the Plotly library is an output of its own, before the curve that replacements would rewrite");
+        assertTrue(out.of("display").stream().anyMatch(e -> e.text().startsWith("train [")),
+                "the progress bar is still shown");
+        assertTrue(run("withLossCurve(\"nothing\", () -> 1)", out).succeeded(), "work without losses draws nothing");
+    }
+
+    @Test
+    void theNotebookDirectoryIsWhereTheKernelRuns() {
+        CellResult r = run("notebookDirectory()", new RecordingOutput());
+        assertEquals(Path.of("").toAbsolutePath().toString(), r.value().plain());
     }
 
     @Test

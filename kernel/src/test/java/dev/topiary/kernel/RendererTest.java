@@ -1,5 +1,6 @@
 package dev.topiary.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,6 +57,37 @@ class RendererTest {
         String secondHtml = (String) second.data().get(MimeBundle.HTML);
         assertFalse(secondHtml.contains("var packed"), "the library is sent once per session");
         assertTrue(secondHtml.contains("window.topiaryPlotly") && secondHtml.contains("Plotly.newPlot"), secondHtml);
+    }
+
+    @Test
+    void theLibraryCanTravelAloneOnceAndThenNoFigureCarriesIt() {
+        Renderer renderer = new Renderer();
+        MimeBundle library = renderer.plotlyLibrary();
+        assertTrue(((String) library.data().get(MimeBundle.HTML)).contains("var packed"));
+        assertEquals(null, renderer.plotlyLibrary(), "once per session");
+        MimeBundle figure = renderer.render(Plot.line("Loss", "step", "loss",
+                Map.of("train", new double[][] {{1}, {2}})));
+        assertFalse(((String) figure.data().get(MimeBundle.HTML)).contains("var packed"));
+    }
+
+    @Test
+    void rankedScoresRunFromTheHighestDownAtAtMostFourHundredRanks() {
+        double[][] few = Plot.rankedPoints(new float[] {0.5f, 2f, 1f});
+        assertArrayEquals(new double[] {1, 2, 3}, few[0]);
+        assertArrayEquals(new double[] {2, 1, 0.5}, few[1]);
+        float[] many = new float[14336];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = (i * 7919) % many.length;
+        }
+        double[][] drawn = Plot.rankedPoints(many);
+        assertEquals(Plot.RANKED_POINTS, drawn[0].length);
+        assertEquals(1, drawn[0][0]);
+        assertEquals(many.length, drawn[0][drawn[0].length - 1], "the last rank is drawn");
+        assertEquals(many.length - 1, drawn[1][0], "the highest score first");
+        assertEquals(0, drawn[1][drawn[1].length - 1], "the lowest last");
+        for (int p = 1; p < drawn[1].length; p++) {
+            assertTrue(drawn[1][p] <= drawn[1][p - 1] && drawn[0][p] > drawn[0][p - 1]);
+        }
     }
 
     @Test
