@@ -215,7 +215,6 @@ public final class JShellSession implements AutoCloseable {
         });
     }
 
-    /** Expressions show their value; declarations, assignments and statements do not. */
     /**
      * Whether a snippet's value is worth showing: a variable named on its own, always; the result of any other
      * expression unless it is null (as {@code map.put} returns) or the stream a cell printed to (as

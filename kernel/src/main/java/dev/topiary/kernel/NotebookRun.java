@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.lang.model.SourceVersion;
 
@@ -39,6 +41,9 @@ public final class NotebookRun {
         }
     }
 
+    /** How long Ctrl-C waits for the running cell to stop and the notebook to be written. */
+    static final long EXIT_WAIT_SECONDS = 30;
+
     private NotebookRun() {}
 
     /**
@@ -56,39 +61,74 @@ public final class NotebookRun {
             inject(cells, parameters, notebook);
         }
         writeKernelMetadata(nb);
-        Outcome outcome = new Outcome(0, null, null);
         NotebookOutputs outputs = new NotebookOutputs(terminal, terminalErrors);
+        try (JShellSession session = new JShellSession(new Renderer())) {
+            session.notebookDirectory(out.toAbsolutePath().getParent());
+            CountDownLatch written = new CountDownLatch(1);
+            Thread onExit = stopOnExit(session, written);
+            try {
+                Outcome outcome = runCells(cells, session, outputs, terminal);
+                write(nb, out);
+                return outcome;
+            } finally {
+                written.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onExit);
+                } catch (IllegalStateException exiting) {
+                    // Ctrl-C came as the run ended: the hook is running and returns at once.
+                }
+            }
+        }
+    }
+
+    /** Executes the code cells in order, filling their outputs, up to the first that fails. */
+    private static Outcome runCells(ArrayNode cells, JShellSession session, NotebookOutputs outputs,
+            PrintWriter terminal) {
         int codeCells = 0;
         for (JsonNode c : cells) {
             codeCells += c.path("cell_type").asText().equals("code") ? 1 : 0;
         }
-        try (JShellSession session = new JShellSession(new Renderer())) {
-            session.notebookDirectory(out.toAbsolutePath().getParent());
-            int count = 0;
-            for (int i = 0; i < cells.size(); i++) {
-                ObjectNode cell = (ObjectNode) cells.get(i);
-                if (!cell.path("cell_type").asText().equals("code")) {
-                    continue;
-                }
-                count++;
-                String source = source(cell);
-                outputs.startCell(cell.putArray("outputs"));
-                terminal.printf(Locale.ROOT, "[cell %d/%d] %s%n", count, codeCells, firstLine(source));
-                cell.put("execution_count", count);
-                CellResult result = session.execute(source, outputs);
-                if (!result.succeeded()) {
-                    outputs.error(result.error());
-                    outcome = new Outcome(i + 1, firstLine(source), result.error());
-                    break;
-                }
-                if (result.value() != null) {
-                    outputs.result(result.value(), count);
-                }
+        int count = 0;
+        for (int i = 0; i < cells.size(); i++) {
+            ObjectNode cell = (ObjectNode) cells.get(i);
+            if (!cell.path("cell_type").asText().equals("code")) {
+                continue;
             }
-            outputs.echoUnechoed();
+            count++;
+            String source = source(cell);
+            outputs.startCell(cell.putArray("outputs"));
+            terminal.printf(Locale.ROOT, "[cell %d/%d] %s%n", count, codeCells, firstLine(source));
+            cell.put("execution_count", count);
+            CellResult result = session.execute(source, outputs);
+            if (!result.succeeded()) {
+                outputs.error(result.error());
+                outputs.echoUnechoed();
+                return new Outcome(i + 1, firstLine(source), result.error());
+            }
+            if (result.value() != null) {
+                outputs.result(result.value(), count);
+            }
         }
-        write(nb, out);
-        return outcome;
+        outputs.echoUnechoed();
+        return new Outcome(0, null, null);
+    }
+
+    /**
+     * On Ctrl-C or SIGTERM, interrupts the running cell and waits for the notebook to be written: the cell stops at
+     * its next step, so libtorch is not torn down under a thread still inside it (which crashes the JVM), and the
+     * executed notebook ends with the interrupted cell.
+     */
+    private static Thread stopOnExit(JShellSession session, CountDownLatch written) {
+        Thread hook = new Thread(() -> {
+            session.interrupt();
+            try {
+                written.await(EXIT_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "notebook-run-exit");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
     }
 
     private static ObjectNode read(Path notebook) throws IOException {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,6 +119,38 @@ class RunCommandTest {
         CommandRun noParameters = CommandRun.run("run", plain.toString(), "-p", "steps=1");
         assertTrue(noParameters.err().contains("has no cell tagged 'parameters'"), noParameters.err());
         assertFalse(Files.exists(dir.resolve("plain.executed.ipynb")), "nothing is written for bad input");
+    }
+
+    @Test
+    void ctrlCStopsTheRunningCellAndWritesTheNotebookInsteadOfCrashing() throws Exception {
+        Path nb = Files.writeString(dir.resolve("busy.ipynb"), """
+                {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+                 {"id": "a", "cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [],
+                  "source": ["var manager = ai.djl.engine.Engine.getEngine(\\"PyTorch\\").newBaseManager();\\n",
+                             "var a = manager.randomNormal(new ai.djl.ndarray.types.Shape(1024, 1024));\\n",
+                             "System.out.println(\\"busy\\");\\n",
+                             "while (true) { Monitor.current().check(\\"spinning\\"); a.matMul(a).close(); }"]}
+                ]}
+                """);
+        Path out = dir.resolve("busy-run.ipynb");
+        Path log = dir.resolve("run.log");
+        Process run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-DDJL_OFFLINE=true", "-DOPT_OUT_TRACKING=true", "-cp", System.getProperty("java.class.path"),
+                TopiaryCommand.class.getName(), "run", nb.toString(), "--out", out.toString())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        while (!Files.readString(log).contains("busy\n") && run.isAlive()) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(500); // well inside libtorch, many times over
+        run.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the JVM's shutdown hooks run
+        assertTrue(run.waitFor(60, TimeUnit.SECONDS), Files.readString(log));
+        String printed = Files.readString(log);
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.startsWith("hs_err")).toList(), "no JVM crash: " + printed);
+        }
+        JsonNode outputs = new ObjectMapper().readTree(out.toFile()).get("cells").get(0).get("outputs");
+        assertEquals("Interrupted", outputs.get(outputs.size() - 1).get("ename").asText(), printed);
     }
 
     private static void validates(Path notebook) throws Exception {
