@@ -305,23 +305,17 @@ public final class Model implements HtmlRenderable, AutoCloseable {
      * with the embedded corpus and tokenizer, also accuracy on the embedded next-sentence task.
      */
     public Evaluation evaluate(Corpus data, long maxTokens) {
-        Monitor monitor = Monitor.current();
-        try (Corpus.Opened opened = data.open()) {
-            monitor.report(new Progress("evaluate", 0, 1, "passes", data.toString()));
-            LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, opened.dataset(), 256, 8,
-                    maxTokens, monitor.cancellation());
-            MultipleChoiceResult nextSentence = null;
-            if (defaults.nextSentence() && data.isEmbedded() && tokenizer != null) {
-                try (Tokenizer t = Tokenizer.load(tokenizer)) {
-                    nextSentence = MultipleChoiceScorer.score(llama, t, EmbeddedTeacher.nextSentenceTask(),
-                            monitor.cancellation());
-                }
+        LanguageModelMetrics metrics = languageModelMetrics("evaluate", data, maxTokens);
+        MultipleChoiceResult nextSentence = null;
+        if (defaults.nextSentence() && data.isEmbedded() && tokenizer != null) {
+            try (Tokenizer t = Tokenizer.load(tokenizer)) {
+                nextSentence = MultipleChoiceScorer.score(llama, t, EmbeddedTeacher.nextSentenceTask(),
+                        Monitor.current().cancellation());
+            } finally {
+                Reference.reachabilityFence(this);
             }
-            monitor.report(new Progress("evaluate", 1, 1, "passes", metrics.toString()));
-            return new Evaluation(lineage.summary(), parameterCount(), storedBytes(), data, metrics, nextSentence);
-        } finally {
-            Reference.reachabilityFence(this);
         }
+        return new Evaluation(lineage.summary(), parameterCount(), storedBytes(), data, metrics, nextSentence);
     }
 
     /**
@@ -329,13 +323,18 @@ public final class Model implements HtmlRenderable, AutoCloseable {
      * language-modelling part of {@link #evaluate(Corpus, long)} alone, for quick comparisons of many models.
      */
     public double loss(Corpus data, long maxTokens) {
+        return languageModelMetrics("loss", data, maxTokens).loss();
+    }
+
+    /** Next-token loss and perplexity on {@code data} in windows of 256 tokens, reported as the phase {@code phase}. */
+    private LanguageModelMetrics languageModelMetrics(String phase, Corpus data, long maxTokens) {
         Monitor monitor = Monitor.current();
         try (Corpus.Opened opened = data.open()) {
-            monitor.report(new Progress("loss", 0, 1, "passes", data.toString()));
+            monitor.report(new Progress(phase, 0, 1, "passes", data.toString()));
             LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, opened.dataset(), 256, 8,
                     maxTokens, monitor.cancellation());
-            monitor.report(new Progress("loss", 1, 1, "passes", metrics.toString()));
-            return metrics.loss();
+            monitor.report(new Progress(phase, 1, 1, "passes", metrics.toString()));
+            return metrics;
         } finally {
             Reference.reachabilityFence(this);
         }

@@ -43,8 +43,7 @@ class ModelTest {
     @BeforeAll
     static void teacher() {
         System.setProperty("TOPIARY_CACHE", TestCache.withSharedData(cache).toString());
-        teacher = Monitor.run(new Monitor(ProgressListener.SILENT, Cancellation.none()),
-                () -> Model.embeddedTeacher(SMALL));
+        teacher = quietly(() -> Model.embeddedTeacher(SMALL));
     }
 
     @AfterAll
