@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.topiary.data.IndexedDataset;
 import dev.topiary.data.Tokenizer;
-import dev.topiary.embedded.TestCache;
 import dev.topiary.llama.LlamaLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +29,7 @@ class ComparisonTest {
 
     @BeforeAll
     static void teacher() {
-        System.setProperty("TOPIARY_CACHE", TestCache.withSharedData(cache).toString());
-        teacher = ModelTest.quietly(() -> Model.embeddedTeacher(ModelTest.SMALL));
+        teacher = ModelTest.smallTeacher(cache);
     }
 
     @AfterAll

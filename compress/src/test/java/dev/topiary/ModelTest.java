@@ -42,8 +42,13 @@ class ModelTest {
 
     @BeforeAll
     static void teacher() {
+        teacher = smallTeacher(cache);
+    }
+
+    /** The {@link #SMALL} embedded teacher, trained (or found) in a fresh cache under {@code cache}, silently. */
+    static Model smallTeacher(Path cache) {
         System.setProperty("TOPIARY_CACHE", TestCache.withSharedData(cache).toString());
-        teacher = quietly(() -> Model.embeddedTeacher(SMALL));
+        return quietly(() -> Model.embeddedTeacher(SMALL));
     }
 
     @AfterAll
