@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.Precision32;
+import dev.topiary.engine.Scalars;
 import dev.topiary.llama.ActivationObserver;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaConfig;
@@ -107,7 +108,8 @@ public final class DistillationObjective implements Objective {
             }
         }, Set.of());
         distances.forEach(NDScope::register);
-        NDArray hiddenTerm = NDArrays.stack(new NDList(distances)).mean().mul((float) hiddenStateLoss.weight());
+        NDArray meanDistance = NDArrays.stack(new NDList(distances)).mean();
+        NDArray hiddenTerm = meanDistance.mul(Scalars.of(meanDistance, (float) hiddenStateLoss.weight()));
         return logitLoss(teacherLogits, studentLogits, targets).add(hiddenTerm);
     }
 
@@ -134,9 +136,11 @@ public final class DistillationObjective implements Objective {
 
     /** The temperature-scaled KL term, plus the weighted LM loss when there is one. */
     private NDArray logitLoss(NDArray teacherLogits, NDArray studentLogits, NDArray targets) {
-        NDArray loss = klDivergence(teacherLogits, studentLogits, temperature).mul((float) (temperature * temperature));
+        NDArray kl = klDivergence(teacherLogits, studentLogits, temperature);
+        NDArray loss = kl.mul(Scalars.of(kl, (float) (temperature * temperature)));
         if (languageModelWeight > 0) {
-            loss = loss.add(LanguageModelLoss.mean(studentLogits, targets).mul((float) languageModelWeight));
+            NDArray languageModel = LanguageModelLoss.mean(studentLogits, targets);
+            loss = loss.add(languageModel.mul(Scalars.of(languageModel, (float) languageModelWeight)));
         }
         return loss;
     }
@@ -148,7 +152,7 @@ public final class DistillationObjective implements Objective {
      * @param studentLogits {@code [B, T, V]}
      */
     public static NDArray klDivergence(NDArray teacherLogits, NDArray studentLogits, double temperature) {
-        float inverse = (float) (1 / temperature);
+        NDArray inverse = Scalars.of(studentLogits, (float) (1 / temperature));
         NDArray teacherLog = Precision32.widen(teacherLogits).mul(inverse).logSoftmax(-1);
         NDArray studentLog = Precision32.widen(studentLogits).mul(inverse).logSoftmax(-1);
         return teacherLog.exp().mul(teacherLog.sub(studentLog)).sum(new int[] {-1}).mean();
@@ -165,7 +169,8 @@ public final class DistillationObjective implements Objective {
         NDArray s = Precision32.widen(studentHidden);
         NDArray t = Precision32.widen(teacherHidden);
         NDArray dot = s.mul(t).sum(new int[] {-1});
-        NDArray norms = s.norm(new int[] {-1}).mul(t.norm(new int[] {-1})).maximum(1e-8f);
+        NDArray norms = s.norm(new int[] {-1}).mul(t.norm(new int[] {-1}));
+        norms = norms.maximum(Scalars.of(norms, 1e-8f));
         return dot.div(norms).neg().add(1f).mean();
     }
 }

@@ -2,6 +2,7 @@ package dev.topiary.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.core.Linear;
+import dev.topiary.engine.Scalars;
 
 /**
  * Causal grouped-query self-attention. Query heads are grouped by the key/value head they share (Hugging Face's
@@ -59,7 +60,7 @@ final class Attention {
         NDArray scores = queries.reshape(batch, kvHeads, groupSize * steps, headDim)
                 .matMul(keys.transpose(0, 1, 3, 2))
                 .reshape(batch, kvHeads, groupSize, steps, visible)
-                .mul(scale);
+                .mul(Scalars.of(queries, scale));
         if (mask != null) {
             scores = scores.add(mask);
         }

@@ -11,6 +11,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
+import dev.topiary.engine.JavaArrays;
 import dev.topiary.engine.NativeArrays;
 import dev.topiary.engine.Precision32;
 import java.util.ArrayList;
@@ -293,7 +294,7 @@ public final class Llama implements AutoCloseable {
         for (int t = 0; t < steps; t++) {
             Arrays.fill(mask, t * visible + start + t + 1, (t + 1) * visible, Float.NEGATIVE_INFINITY);
         }
-        return m.create(mask, new Shape(steps, visible));
+        return JavaArrays.floats(m, mask, new Shape(steps, visible));
     }
 
     /** Parameters, counting a tied embedding once. */

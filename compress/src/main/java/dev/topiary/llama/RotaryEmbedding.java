@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.topiary.engine.JavaArrays;
 
 /**
  * Rotary position embeddings in Hugging Face's convention: the two halves of a head vector are the real and
@@ -69,7 +70,8 @@ final class RotaryEmbedding {
         }
         Shape shape = new Shape(length, headDim);
         return new NDArray[] {
-            manager.create(cos, shape).toType(type, false), manager.create(sin, shape).toType(type, false)
+            JavaArrays.floats(manager, cos, shape).toType(type, false),
+            JavaArrays.floats(manager, sin, shape).toType(type, false)
         };
     }
 

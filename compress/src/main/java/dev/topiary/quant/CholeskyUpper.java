@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.topiary.TopiaryException;
+import dev.topiary.engine.JavaArrays;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
+import dev.topiary.engine.JavaArrays;
 import java.util.List;
 
 /**

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
+import dev.topiary.engine.JavaArrays;
 import dev.topiary.io.AtomicDirectory;
 import dev.topiary.io.SafetensorsReader;
 import dev.topiary.io.SafetensorsWriter;

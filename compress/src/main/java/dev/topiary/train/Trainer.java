@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.topiary.Cancellation;
 import dev.topiary.engine.Engines;
+import dev.topiary.engine.Scalars;
 import dev.topiary.llama.Llama;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,7 +97,7 @@ public final class Trainer implements AutoCloseable {
                 NDArray targets = m.create(batch.targets(), shape);
                 NDArray loss = objective.loss(model, inputs, targets);
                 lossSum += loss.getFloat();
-                collector.backward(loss.mul((float) (scaler.scale() / accumulation)));
+                collector.backward(loss.mul(Scalars.of(loss, (float) (scaler.scale() / accumulation))));
             }
             stepTokens += batch.tokens();
         }

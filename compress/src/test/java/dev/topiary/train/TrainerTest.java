@@ -123,6 +123,22 @@ class TrainerTest {
     }
 
     @Test
+    void aCollectionDuringTrainingChangesNoNumber() throws Exception {
+        // DJL keeps arrays made from Java values, scalar operands among them, in direct buffers that the collector
+        // frees once the array is closed, while autograd may still hold the memory for the backward pass.
+        double[] quiet;
+        try (Llama model = Llama.random(CONFIG, 5, Device.cpu(), DataType.FLOAT32)) {
+            quiet = TrainedNumbers.of(model, Objective.LANGUAGE_MODELING, ruleBatches(4, 16, 5), options(30));
+        }
+        double[] collected;
+        try (Llama model = Llama.random(CONFIG, 5, Device.cpu(), DataType.FLOAT32);
+                CollectorPressure pressure = CollectorPressure.start()) {
+            collected = TrainedNumbers.of(model, Objective.LANGUAGE_MODELING, ruleBatches(4, 16, 5), options(30));
+        }
+        assertArrayEquals(quiet, collected);
+    }
+
+    @Test
     void aStateFromAnotherArchitectureOrRunIsRefused(@TempDir Path dir) {
         try (Llama model = Llama.random(CONFIG, 3, Device.cpu(), DataType.FLOAT32);
                 Trainer trainer = new Trainer(model, Objective.LANGUAGE_MODELING, options(20))) {
