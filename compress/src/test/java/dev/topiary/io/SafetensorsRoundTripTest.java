@@ -199,9 +199,12 @@ class SafetensorsRoundTripTest {
                     r.readFloats("bf");
                 }
             }
-            // Nothing left for the garbage collector: every buffer was released when its tensor was done.
-            assertEquals(direct, bufferPoolBytes("direct"));
-            assertEquals(mapped, bufferPoolBytes("mapped"));
+            // Nothing left for the garbage collector: every buffer was released when its tensor was done. (The pools
+            // may shrink meanwhile: the collector can free buffers that other code left behind earlier.)
+            long directAfter = bufferPoolBytes("direct");
+            long mappedAfter = bufferPoolBytes("mapped");
+            assertTrue(directAfter <= direct, "direct buffers grew from " + direct + " to " + directAfter + " bytes");
+            assertTrue(mappedAfter <= mapped, "mapped buffers grew from " + mapped + " to " + mappedAfter + " bytes");
         }
     }
 

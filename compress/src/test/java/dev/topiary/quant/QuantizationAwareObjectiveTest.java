@@ -1,5 +1,6 @@
 package dev.topiary.quant;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +20,7 @@ import dev.topiary.train.BatchSource;
 import dev.topiary.train.LearningRateSchedule;
 import dev.topiary.train.Objective;
 import dev.topiary.train.TokenBatch;
+import dev.topiary.train.TrainedNumbers;
 import dev.topiary.train.Trainer;
 import dev.topiary.train.TrainingOptions;
 import java.util.Arrays;
@@ -137,6 +139,15 @@ class QuantizationAwareObjectiveTest {
         double awareGap = aware[1] - aware[2];
         assertTrue(plainGap > 0.003 && awareGap < 0, "quantized minus full-precision loss: plain fine-tuning "
                 + plainGap + ", quantization-aware " + awareGap);
+    }
+
+    @Test
+    void aCollectionDuringQuantizationAwareTrainingChangesNoNumber() throws Exception {
+        double[][] runs = TrainedNumbers.quietAndUnderCollection(
+                () -> Llama.random(CONFIG, 4, Device.cpu(), DataType.FLOAT32),
+                new QuantizationAwareObjective(Objective.LANGUAGE_MODELING, SCHEME), ruleBatches(4, 16, 2),
+                TrainingOptions.of(new LearningRateSchedule(3e-3, 3e-4, 5, 20), 4, 16));
+        assertArrayEquals(runs[0], runs[1]);
     }
 
     /**

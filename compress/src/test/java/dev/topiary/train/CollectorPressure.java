@@ -14,7 +14,11 @@ public final class CollectorPressure implements AutoCloseable {
         thread = new Thread(() -> {
             while (running) {
                 System.gc();
-                Thread.onSpinWait();
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         }, "collector-pressure");
         thread.setDaemon(true);
