@@ -5,7 +5,7 @@ package dev.topiary.train;
  * through a Java object the computation has already let go of (a direct buffer behind a closed DJL array) is then
  * freed and reused within milliseconds, so a computation that still reads it gives different numbers.
  */
-public final class CollectorPressure implements AutoCloseable {
+final class CollectorPressure implements AutoCloseable {
 
     private final Thread thread;
     private volatile boolean running = true;
@@ -25,7 +25,7 @@ public final class CollectorPressure implements AutoCloseable {
         thread.start();
     }
 
-    public static CollectorPressure start() {
+    static CollectorPressure start() {
         return new CollectorPressure();
     }
 

@@ -13,7 +13,7 @@ public final class TrainedNumbers {
     private TrainedNumbers() {}
 
     /** Trains {@code model} in place, then gives the loss of every step followed by every trained weight. */
-    public static double[] of(Llama model, Objective objective, BatchSource batches, TrainingOptions options) {
+    private static double[] of(Llama model, Objective objective, BatchSource batches, TrainingOptions options) {
         DoubleStream.Builder numbers = DoubleStream.builder();
         try (Trainer trainer = new Trainer(model, objective, options)) {
             trainer.train(batches, TrainingListener.NONE, Cancellation.none()).forEach(p -> numbers.add(p.loss()));
