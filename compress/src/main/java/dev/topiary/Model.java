@@ -16,6 +16,7 @@ import dev.topiary.eval.LanguageModelMetrics;
 import dev.topiary.eval.MultipleChoiceResult;
 import dev.topiary.eval.MultipleChoiceScorer;
 import dev.topiary.io.AtomicDirectory;
+import dev.topiary.io.Overwrite;
 import dev.topiary.llama.GenerationOptions;
 import dev.topiary.llama.Generator;
 import dev.topiary.llama.Llama;
@@ -365,12 +366,25 @@ public final class Model implements HtmlRenderable, AutoCloseable {
     /**
      * Writes the model to {@code dir}: a Hugging Face checkpoint (config.json states head_dim) or, when quantized,
      * the packed quantized checkpoint; its tokenizer.json; and its lineage as {@code recipe.json}. The directory
-     * appears complete or not at all.
+     * appears complete or not at all. An existing directory is replaced only if Topiary wrote it; files the user
+     * added to it are kept. A directory Topiary did not write is refused: see {@link #save(Path, Overwrite)}.
      *
      * @return this model, for chaining
+     * @throws TopiaryException when {@code dir} is not Topiary's to replace or cannot be written
      */
     public Model save(Path dir) {
-        AtomicDirectory.write(dir, "model", name -> true, tmp -> {
+        return save(dir, Overwrite.TOPIARY_OUTPUT);
+    }
+
+    /**
+     * Writes the model to {@code dir} as {@link #save(Path)} does; {@link Overwrite#FORCE} also writes into a
+     * directory Topiary did not write, beside its files, keeping every one of them.
+     *
+     * @return this model, for chaining
+     * @throws TopiaryException when {@code dir} is not Topiary's to replace or cannot be written
+     */
+    public Model save(Path dir, Overwrite overwrite) {
+        AtomicDirectory.write(dir, "model", overwrite, tmp -> {
             if (quantized != null) {
                 QuantizedCheckpoint.save(quantized, tmp);
             } else {

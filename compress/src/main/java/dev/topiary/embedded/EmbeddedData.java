@@ -8,6 +8,7 @@ import dev.topiary.data.Document;
 import dev.topiary.data.SotuCorpus;
 import dev.topiary.data.Tokenizer;
 import dev.topiary.io.AtomicDirectory;
+import dev.topiary.io.Overwrite;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -56,7 +57,7 @@ public record EmbeddedData(Path directory) {
         Path dir = cacheRoot.resolve("data-" + fingerprint());
         EmbeddedData data = new EmbeddedData(dir);
         if (!Files.isRegularFile(dir.resolve("complete"))) {
-            AtomicDirectory.write(dir, "embedded data", name -> true, tmp -> build(new EmbeddedData(tmp)));
+            AtomicDirectory.write(dir, "embedded data", Overwrite.TOPIARY_OUTPUT, tmp -> build(new EmbeddedData(tmp)));
         }
         return data;
     }

@@ -17,6 +17,7 @@ import dev.topiary.eval.MultipleChoiceScorer;
 import dev.topiary.eval.MultipleChoiceTask;
 import dev.topiary.eval.UnigramBaseline;
 import dev.topiary.io.AtomicDirectory;
+import dev.topiary.io.Overwrite;
 import dev.topiary.io.TensorDType;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
@@ -103,7 +104,7 @@ public final class EmbeddedTeacher {
                     cancellation);
             TeacherReport report = new TeacherReport(model.parameterCount(), recipe.tokens(), seconds, metrics,
                     unigram, nextSentence);
-            AtomicDirectory.write(dir, "embedded teacher", name -> true, tmp -> {
+            AtomicDirectory.write(dir, "embedded teacher", Overwrite.TOPIARY_OUTPUT, tmp -> {
                 LlamaCheckpoint.save(model, tmp, TensorDType.F32);
                 Files.copy(data.tokenizer(), tmp.resolve("tokenizer.json"));
                 JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve("report.json").toFile(), report);

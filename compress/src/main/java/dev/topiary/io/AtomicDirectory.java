@@ -7,18 +7,25 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
  * Writes a directory all at once: its contents are built under a hidden temporary sibling and renamed onto the
- * real name only when complete, so a failure or crash never leaves a half-written directory there. An existing
- * directory is replaced whole (moved aside, then deleted once the new one is in place).
+ * real name only when complete, so a failure or crash never leaves a half-written directory there.
+ *
+ * <p>Topiary replaces only what it made. Each directory written here gets an {@link OutputManifest} of its files; a
+ * directory already at the target is replaced only when its manifest says Topiary wrote it (or it is empty, or the
+ * caller forces it, {@link Overwrite#FORCE}). Files in it that the manifest does not list (the user's) are carried
+ * into the new directory, never deleted; one whose name the new contents also use is refused, unless the two are
+ * byte-identical.
  */
 public final class AtomicDirectory {
 
     private static final System.Logger LOG = System.getLogger(AtomicDirectory.class.getName());
+    private static final int LISTED_ENTRIES = 4;
 
     private AtomicDirectory() {}
 
@@ -29,45 +36,78 @@ public final class AtomicDirectory {
     }
 
     /**
-     * Builds {@code dir} from {@code contents}. Files of a directory already there are carried into the new one
-     * unless {@code replaced} says the new contents supersede them (a tokenizer stays beside new weights).
+     * Builds {@code dir} from {@code contents}.
      *
-     * @param what names the directory's kind in error messages ("checkpoint", "training state")
-     * @throws TopiaryException when the directory cannot be written
+     * @param what names the directory's kind in messages and in its manifest ("model", "training state")
+     * @param overwrite what may happen to a directory already there
+     * @throws TopiaryException when the target is not Topiary's to replace, or cannot be written; then nothing at the
+     *     target has changed
      */
-    public static void write(Path dir, String what, Predicate<String> replaced, Contents contents) {
+    public static void write(Path dir, String what, Overwrite overwrite, Contents contents) {
         Path target = dir.toAbsolutePath().normalize();
+        Set<String> owned = Set.of();
         Path tmp = null;
         boolean done = false;
         try {
+            if (Files.isSymbolicLink(target) && !Files.exists(target)) {
+                throw new TopiaryException("cannot write the " + what + " to " + dir + ": it is a link to "
+                        + Files.readSymbolicLink(target) + ", which does not exist; remove the link or choose a new"
+                        + " path");
+            }
             if (Files.exists(target)) {
                 if (!Files.isDirectory(target)) {
-                    throw new TopiaryException("cannot write a " + what + " to " + dir
-                            + ": it exists and is not a directory");
+                    throw new TopiaryException("cannot write the " + what + " to " + dir
+                            + ": it exists and is not a directory; choose a new path");
                 }
                 // Build beside the real directory (not beside a symlink to it), so the final rename stays on one
                 // file system and the link keeps pointing at the new contents.
                 target = target.toRealPath();
+                owned = ownedFiles(dir, target, what, overwrite);
             }
             Path parent = target.getParent();
             if (parent == null) {
-                throw new TopiaryException("cannot write a " + what + " to the file system root " + dir);
+                throw new TopiaryException("cannot write the " + what + " to the file system root " + dir);
             }
             Files.createDirectories(parent);
             tmp = createSibling(target, ".tmp-");
             contents.writeInto(tmp);
+            OutputManifest.record(tmp, what);
             if (Files.isDirectory(target)) {
-                carryOver(target, tmp, replaced);
+                carryOver(dir, target, tmp, owned, what);
             }
             replace(target, tmp);
             done = true;
         } catch (IOException e) {
-            throw new TopiaryException("cannot write " + what + " to " + dir + ": " + e, e);
+            throw new TopiaryException("cannot write the " + what + " to " + dir + ": " + e.getMessage(), e);
         } finally {
             if (!done && tmp != null) {
                 deleteQuietly(tmp);
             }
         }
+    }
+
+    /**
+     * The files of an existing directory that a new write may replace: those its manifest lists. A directory
+     * without one is refused unless it is empty or the write is forced; then none of its files may be replaced.
+     */
+    private static Set<String> ownedFiles(Path dir, Path target, String what, Overwrite overwrite)
+            throws IOException {
+        var manifest = OutputManifest.read(target);
+        if (manifest.isPresent()) {
+            return manifest.get().files();
+        }
+        List<String> entries;
+        try (Stream<Path> list = Files.list(target)) {
+            entries = list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        if (!entries.isEmpty() && overwrite != Overwrite.FORCE) {
+            String shown = String.join(", ", entries.subList(0, Math.min(LISTED_ENTRIES, entries.size())))
+                    + (entries.size() > LISTED_ENTRIES ? ", ..." : "");
+            throw new TopiaryException("cannot write the " + what + " to " + dir + ": the directory exists and"
+                    + " Topiary did not write it (it holds " + shown + "); choose a new path, or force it (--force,"
+                    + " Overwrite.FORCE), which writes beside those files and keeps them all");
+        }
+        return Set.of();
     }
 
     // A fresh hidden sibling, ".NAME<kind><random>", created with the default permissions the final directory needs.
@@ -83,30 +123,50 @@ public final class AtomicDirectory {
         }
     }
 
-    // Copies what the old directory holds and the new one supersedes not; hard links where possible (the old
-    // directory is deleted right after, so nothing ends up shared).
-    private static void carryOver(Path from, Path to, Predicate<String> replaced) throws IOException {
-        try (Stream<Path> entries = Files.list(from)) {
-            for (Path source : (Iterable<Path>) entries::iterator) {
-                String name = source.getFileName().toString();
-                Path dest = to.resolve(name);
-                if (replaced.test(name) || Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
+    // Carries every file of the old directory that Topiary did not write into the new one: hard links where
+    // possible (the old directory is deleted right after, so nothing ends up shared). A file whose name the new
+    // contents took is refused unless identical, since replacing it would lose it.
+    private static void carryOver(Path dir, Path from, Path to, Set<String> owned, String what) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) walk::iterator) {
+                String name = OutputManifest.relative(from, source);
+                if (name.isEmpty() || name.equals(OutputManifest.FILE_NAME) || owned.contains(name)) {
                     continue;
                 }
+                Path dest = to.resolve(name);
                 if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createDirectory(dest);
-                    carryOver(source, dest, replaced);
-                } else if (Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-                    try {
-                        Files.createLink(dest, source);
-                    } catch (IOException | UnsupportedOperationException e) {
-                        Files.copy(source, dest, StandardCopyOption.COPY_ATTRIBUTES);
+                    if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
+                        throw collision(dir, name, what);
+                    }
+                    Files.createDirectories(dest);
+                } else if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
+                    if (!sameFile(source, dest)) {
+                        throw collision(dir, name, what);
                     }
                 } else {
-                    Files.copy(source, dest, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+                    Files.createDirectories(dest.getParent());
+                    if (Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+                        try {
+                            Files.createLink(dest, source);
+                        } catch (IOException | UnsupportedOperationException e) {
+                            Files.copy(source, dest, StandardCopyOption.COPY_ATTRIBUTES);
+                        }
+                    } else {
+                        Files.copy(source, dest, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+                    }
                 }
             }
         }
+    }
+
+    private static boolean sameFile(Path a, Path b) throws IOException {
+        return Files.isRegularFile(a, LinkOption.NOFOLLOW_LINKS) && Files.isRegularFile(b, LinkOption.NOFOLLOW_LINKS)
+                && Files.mismatch(a, b) == -1;
+    }
+
+    private static TopiaryException collision(Path dir, String name, String what) {
+        return new TopiaryException("cannot write the " + what + " to " + dir + ": " + name + " there was not written"
+                + " by Topiary, and the " + what + " has a file of that name; move it away or choose a new path");
     }
 
     // Puts the complete new directory at target; the old one, if any, is moved aside first and restored on failure.

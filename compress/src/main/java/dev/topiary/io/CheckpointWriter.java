@@ -36,16 +36,16 @@ public final class CheckpointWriter {
      * data; a tensor larger than that gets a shard of its own. Each file carries the metadata
      * {@code {"format": "pt"}}, as Transformers writes it.
      *
-     * <p>If {@code dir} exists it is replaced whole: the new checkpoint is complete before the old one is moved
-     * aside and deleted. Files in the old directory that do not describe weights or architecture (tokenizer files,
-     * generation config, README, ...) are carried over; old configs and weight files of any format are not.
+     * <p>If {@code dir} exists it is replaced only if Topiary wrote it (or {@code overwrite} forces it): the new
+     * checkpoint is complete before the old one is moved aside and deleted. Files in the old directory that Topiary
+     * did not write (a tokenizer, a README, the user's notes) are carried over; see {@link AtomicDirectory}.
      *
      * @throws IllegalArgumentException when {@code maxShardBytes} is not positive, {@code floatDType} is not
      *     floating, or an array has a type safetensors export does not take
-     * @throws TopiaryException when the directory cannot be written
+     * @throws TopiaryException when the directory is not Topiary's to replace or cannot be written
      */
     public static void write(Path dir, LlamaConfig config, Map<String, NDArray> tensors, TensorDType floatDType,
-            long maxShardBytes) {
+            long maxShardBytes, Overwrite overwrite) {
         if (maxShardBytes <= 0) {
             throw new IllegalArgumentException("maxShardBytes must be positive, got " + maxShardBytes);
         }
@@ -53,7 +53,7 @@ public final class CheckpointWriter {
             throw new IllegalArgumentException("floatDType must be F32, F16 or BF16, not " + floatDType);
         }
         List<Map<String, NDArray>> shards = plan(tensors, floatDType, maxShardBytes);
-        AtomicDirectory.write(dir, "checkpoint", CheckpointFiles::describesWeights, tmp -> {
+        AtomicDirectory.write(dir, "checkpoint", overwrite, tmp -> {
             LlamaConfig stamped = config.toBuilder().optTorchDtype(torchDtype(floatDType)).build();
             stamped.write(tmp.resolve(CheckpointFiles.CONFIG));
             Map<String, String> metadata = Map.of("format", "pt");

@@ -8,6 +8,7 @@ import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
 import dev.topiary.io.CheckpointReader;
 import dev.topiary.io.CheckpointWriter;
+import dev.topiary.io.Overwrite;
 import dev.topiary.io.TensorDType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -67,13 +68,20 @@ public final class LlamaCheckpoint {
         save(model, dir, storedType(model.config().torchDtype()));
     }
 
+    /** Saves with floating tensors stored as {@code dtype}, replacing only a directory Topiary wrote. */
+    public static void save(Llama model, Path dir, TensorDType dtype) {
+        save(model, dir, dtype, Overwrite.TOPIARY_OUTPUT);
+    }
+
     /**
      * Writes {@code model} to {@code dir} with floating tensors stored as {@code dtype} (F32, F16 or BF16, rounded
      * to nearest even), sharded at Hugging Face's 5 GB. The directory appears complete or not at all; an existing
-     * one is replaced, keeping its tokenizer and other non-weight files.
+     * one is replaced only as {@code overwrite} allows, keeping the files Topiary did not write (a tokenizer).
+     *
+     * @throws TopiaryException when the directory is not Topiary's to replace or cannot be written
      */
-    public static void save(Llama model, Path dir, TensorDType dtype) {
-        CheckpointWriter.write(dir, model.config(), model.parameters(), dtype, DEFAULT_SHARD_BYTES);
+    public static void save(Llama model, Path dir, TensorDType dtype, Overwrite overwrite) {
+        CheckpointWriter.write(dir, model.config(), model.parameters(), dtype, DEFAULT_SHARD_BYTES, overwrite);
     }
 
     private static TensorDType storedType(String torchDtype) {

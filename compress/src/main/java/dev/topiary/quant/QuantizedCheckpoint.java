@@ -14,6 +14,7 @@ import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
 import dev.topiary.engine.JavaArrays;
 import dev.topiary.io.AtomicDirectory;
+import dev.topiary.io.Overwrite;
 import dev.topiary.io.SafetensorsReader;
 import dev.topiary.io.SafetensorsWriter;
 import dev.topiary.io.TensorDType;
@@ -54,15 +55,15 @@ public final class QuantizedCheckpoint {
     private QuantizedCheckpoint() {}
 
     /**
-     * Writes {@code model} to {@code dir}, which appears complete or not at all; files of an existing directory
-     * that are not config or weights (a tokenizer) are kept.
+     * Writes {@code model} to {@code dir}, which appears complete or not at all. An existing directory is replaced
+     * only if Topiary wrote it, and the files the user added to it are kept (see {@link AtomicDirectory}).
      *
-     * @throws TopiaryException when the directory cannot be written
+     * @throws TopiaryException when the directory is not Topiary's to replace or cannot be written
      */
     public static void save(QuantizedModel model, Path dir) {
         ObjectNode config = model.config().toJson();
         config.set(QUANTIZATION_CONFIG, describe(model));
-        AtomicDirectory.write(dir, "quantized model", QuantizedCheckpoint::replaced, tmp -> {
+        AtomicDirectory.write(dir, "quantized model", Overwrite.TOPIARY_OUTPUT, tmp -> {
             Files.writeString(tmp.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config)
                     + "\n");
             try (NDManager staging = Engines.engine().newBaseManager(Device.cpu())) {
@@ -216,12 +217,6 @@ public final class QuantizedCheckpoint {
         } catch (IOException e) {
             throw new TopiaryException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    // Config and weight files of any earlier checkpoint in the directory are superseded; other files stay.
-    private static boolean replaced(String fileName) {
-        return fileName.equals(CONFIG) || fileName.endsWith(".safetensors") || fileName.endsWith(".bin")
-                || fileName.equals("model.safetensors.index.json");
     }
 
     private static String baseName(String tensor) {

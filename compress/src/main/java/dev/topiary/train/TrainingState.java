@@ -10,6 +10,7 @@ import dev.topiary.TopiaryException;
 import dev.topiary.engine.InPlace;
 import dev.topiary.io.AtomicDirectory;
 import dev.topiary.io.CheckpointReader;
+import dev.topiary.io.Overwrite;
 import dev.topiary.io.SafetensorsReader;
 import dev.topiary.io.SafetensorsWriter;
 import dev.topiary.io.TensorDType;
@@ -37,7 +38,7 @@ public final class TrainingState {
 
     /** Saves {@code trainer}'s run to {@code dir}, replacing what was there. */
     public static void save(Trainer trainer, Path dir) {
-        AtomicDirectory.write(dir, "training state", name -> true, tmp -> {
+        AtomicDirectory.write(dir, "training state", Overwrite.TOPIARY_OUTPUT, tmp -> {
             LlamaCheckpoint.save(trainer.model(), tmp.resolve(MODEL), TensorDType.F32);
             SafetensorsWriter.write(tmp.resolve(OPTIMIZER), trainer.optimizer().state(), TensorDType.F32,
                     Map.of("optimizer_steps", Long.toString(trainer.optimizer().steps())));

@@ -66,12 +66,12 @@ class CheckpointTest {
     void shardsGreedilyLikeHuggingFace() throws IOException {
         Path dir = root.resolve("model");
         Map<String, NDArray> tensors = tensors();
-        CheckpointWriter.write(dir, config, tensors, TensorDType.F32, 300);
+        CheckpointWriter.write(dir, config, tensors, TensorDType.F32, 300, Overwrite.TOPIARY_OUTPUT);
 
         // A+B = 220; C alone (over the limit); D+E = 280; F would overflow, so its own shard.
         assertEquals(Set.of("config.json", "model.safetensors.index.json", "model-00001-of-00004.safetensors",
                 "model-00002-of-00004.safetensors", "model-00003-of-00004.safetensors",
-                "model-00004-of-00004.safetensors"), list(dir));
+                "model-00004-of-00004.safetensors", OutputManifest.FILE_NAME), list(dir));
         assertEquals(Set.of("model"), list(root), "no temporary directories left beside it");
 
         String indexText = Files.readString(dir.resolve("model.safetensors.index.json"));
@@ -120,8 +120,8 @@ class CheckpointTest {
     void everythingFittingMakesOneFile() throws IOException {
         Path dir = root.resolve("one");
         Map<String, NDArray> tensors = tensors();
-        CheckpointWriter.write(dir, config, tensors, TensorDType.BF16, 10_000);
-        assertEquals(Set.of("config.json", "model.safetensors"), list(dir));
+        CheckpointWriter.write(dir, config, tensors, TensorDType.BF16, 10_000, Overwrite.TOPIARY_OUTPUT);
+        assertEquals(Set.of("config.json", "model.safetensors", OutputManifest.FILE_NAME), list(dir));
         assertEquals("bfloat16", LlamaConfig.read(dir).torchDtype());
         try (CheckpointReader r = CheckpointReader.open(dir)) {
             assertEquals(List.copyOf(tensors.keySet()), List.copyOf(r.names()));
@@ -134,23 +134,27 @@ class CheckpointTest {
     }
 
     @Test
-    void replacingKeepsUnrelatedFilesAndDropsOldWeights() throws IOException {
+    void replacingDropsTopiarysOldShardsAndKeepsEveryFileTheUserAdded() throws IOException {
         Path dir = root.resolve("model");
-        CheckpointWriter.write(dir, config, tensors(), TensorDType.F32, 300);
+        CheckpointWriter.write(dir, config, tensors(), TensorDType.F32, 300, Overwrite.TOPIARY_OUTPUT);
         Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": \"bpe\"}");
         Files.writeString(dir.resolve("README.md"), "notes");
         Files.createDirectories(dir.resolve("original"));
         Files.writeString(dir.resolve("original/tokenizer.model"), "sp");
-        Files.writeString(dir.resolve("original/consolidated.00.pth"), "old weights");
-        Files.writeString(dir.resolve("pytorch_model.bin"), "old weights");
+        Files.writeString(dir.resolve("original/consolidated.00.pth"), "user's weights");
+        Files.writeString(dir.resolve("pytorch_model.bin"), "user's weights");
 
         Map<String, NDArray> fresh = Map.of("only", manager.create(new float[] {7f, 8f}));
-        CheckpointWriter.write(dir, config, fresh, TensorDType.F16, 1 << 20);
+        CheckpointWriter.write(dir, config, fresh, TensorDType.F16, 1 << 20, Overwrite.TOPIARY_OUTPUT);
 
-        assertEquals(Set.of("config.json", "model.safetensors", "tokenizer.json", "README.md", "original"), list(dir));
-        assertEquals(Set.of("tokenizer.model"), list(dir.resolve("original")));
+        assertEquals(Set.of("config.json", "model.safetensors", "tokenizer.json", "README.md", "original",
+                "pytorch_model.bin", OutputManifest.FILE_NAME), list(dir), "the four old shards and index are gone");
+        assertEquals(Set.of("tokenizer.model", "consolidated.00.pth"), list(dir.resolve("original")));
         assertEquals("{\"model\": \"bpe\"}", Files.readString(dir.resolve("tokenizer.json")));
         assertEquals("sp", Files.readString(dir.resolve("original/tokenizer.model")));
+        assertEquals("user's weights", Files.readString(dir.resolve("pytorch_model.bin")));
+        assertEquals(Set.of("config.json", "model.safetensors"), OutputManifest.read(dir).orElseThrow().files(),
+                "the manifest lists what Topiary wrote, not what it carried over");
         assertEquals(Set.of("model"), list(root), "old checkpoint and temporary directory are gone");
         try (CheckpointReader r = CheckpointReader.open(dir)) {
             assertEquals(Set.of("only"), r.names());
@@ -161,7 +165,8 @@ class CheckpointTest {
     @Test
     void failedWriteLeavesTheExistingCheckpoint() throws IOException {
         Path dir = root.resolve("model");
-        CheckpointWriter.write(dir, config, Map.of("w", manager.create(new float[] {1f})), TensorDType.F32, 100);
+        CheckpointWriter.write(dir, config, Map.of("w", manager.create(new float[] {1f})), TensorDType.F32, 100,
+                Overwrite.TOPIARY_OUTPUT);
         Files.writeString(dir.resolve("tokenizer.json"), "{}");
         Set<String> before = list(dir);
         NDArray broken = manager.create(new float[] {1f, 2f});
@@ -171,7 +176,8 @@ class CheckpointTest {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         tensors.put("ok", manager.create(new float[] {2f}));
         tensors.put("broken", broken);
-        assertThrows(RuntimeException.class, () -> CheckpointWriter.write(dir, config, tensors, TensorDType.F32, 100));
+        assertThrows(RuntimeException.class,
+                () -> CheckpointWriter.write(dir, config, tensors, TensorDType.F32, 100, Overwrite.TOPIARY_OUTPUT));
         assertEquals(before, list(dir));
         assertEquals(Set.of("model"), list(root), "temporary directory removed");
         try (CheckpointReader r = CheckpointReader.open(dir)) {
@@ -184,7 +190,7 @@ class CheckpointTest {
         Path file = root.resolve("model");
         Files.writeString(file, "x");
         TopiaryException e = assertThrows(TopiaryException.class,
-                () -> CheckpointWriter.write(file, config, Map.of(), TensorDType.F32, 100));
+                () -> CheckpointWriter.write(file, config, Map.of(), TensorDType.F32, 100, Overwrite.TOPIARY_OUTPUT));
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not a directory"), e.getMessage());
     }
 
@@ -209,7 +215,7 @@ class CheckpointTest {
     @Test
     void indexNamingAMissingShard() throws IOException {
         Path dir = root.resolve("model");
-        CheckpointWriter.write(dir, config, tensors(), TensorDType.F32, 300);
+        CheckpointWriter.write(dir, config, tensors(), TensorDType.F32, 300, Overwrite.TOPIARY_OUTPUT);
         Files.delete(dir.resolve("model-00002-of-00004.safetensors"));
         String msg = assertThrows(TopiaryException.class, () -> CheckpointReader.open(dir)).getMessage();
         assertEquals(dir.resolve("model.safetensors.index.json") + " names shard model-00002-of-00004.safetensors,"
@@ -219,7 +225,7 @@ class CheckpointTest {
     @Test
     void indexEntryNotInItsShard() throws IOException {
         Path dir = root.resolve("model");
-        CheckpointWriter.write(dir, config, tensors(), TensorDType.F32, 300);
+        CheckpointWriter.write(dir, config, tensors(), TensorDType.F32, 300, Overwrite.TOPIARY_OUTPUT);
         Path index = dir.resolve("model.safetensors.index.json");
         Files.writeString(index, Files.readString(index).replace(
                 "\"model.c\": \"model-00002-of-00004.safetensors\"", "\"model.c\": \"model-00001-of-00004.safetensors\""));

@@ -12,6 +12,7 @@ import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
 import dev.topiary.io.CheckpointReader;
 import dev.topiary.io.FloatFormats;
+import dev.topiary.io.Overwrite;
 import dev.topiary.io.TensorDType;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -98,7 +99,8 @@ class LlamaCheckpointTest {
         Map<String, float[]> weights = TestWeights.random(CONFIG, 4);
         Path out = dir.resolve("sharded");
         try (Llama model = TestWeights.toModel(CONFIG, weights, manager.newSubManager())) {
-            dev.topiary.io.CheckpointWriter.write(out, model.config(), model.parameters(), TensorDType.F16, 2000);
+            dev.topiary.io.CheckpointWriter.write(out, model.config(), model.parameters(), TensorDType.F16, 2000,
+                    Overwrite.TOPIARY_OUTPUT);
         }
         assertTrue(Files.exists(out.resolve("model.safetensors.index.json")));
         try (Llama loaded = LlamaCheckpoint.load(out, Device.cpu(), DataType.FLOAT32)) {
