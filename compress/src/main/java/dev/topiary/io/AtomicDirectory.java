@@ -45,25 +45,15 @@ public final class AtomicDirectory {
      */
     public static void write(Path dir, String what, Overwrite overwrite, Contents contents) {
         Path target = dir.toAbsolutePath().normalize();
-        Set<String> owned = Set.of();
         Path tmp = null;
         boolean done = false;
         try {
-            if (Files.isSymbolicLink(target) && !Files.exists(target)) {
-                throw new TopiaryException("cannot write the " + what + " to " + dir + ": it is a link to "
-                        + Files.readSymbolicLink(target) + ", which does not exist; remove the link or choose a new"
-                        + " path");
-            }
             if (Files.exists(target)) {
-                if (!Files.isDirectory(target)) {
-                    throw new TopiaryException("cannot write the " + what + " to " + dir
-                            + ": it exists and is not a directory; choose a new path");
-                }
                 // Build beside the real directory (not beside a symlink to it), so the final rename stays on one
                 // file system and the link keeps pointing at the new contents.
                 target = target.toRealPath();
-                owned = ownedFiles(dir, target, what, overwrite);
             }
+            Set<String> owned = replaceable(dir, target, what, overwrite);
             Path parent = target.getParent();
             if (parent == null) {
                 throw new TopiaryException("cannot write the " + what + " to the file system root " + dir);
@@ -87,11 +77,48 @@ public final class AtomicDirectory {
     }
 
     /**
-     * The files of an existing directory that a new write may replace: those its manifest lists. A directory
-     * without one is refused unless it is empty or the write is forced; then none of its files may be replaced.
+     * Checks, before any work, that {@link #write} may write {@code dir}: it does not exist, is empty, is a directory
+     * Topiary wrote, or {@code overwrite} forces it. Commands call it first so that a long computation does not end
+     * in a refusal.
+     *
+     * @throws TopiaryException naming the path and what to do when the write would be refused
      */
-    private static Set<String> ownedFiles(Path dir, Path target, String what, Overwrite overwrite)
+    public static void checkTarget(Path dir, String what, Overwrite overwrite) {
+        try {
+            Path target = dir.toAbsolutePath().normalize();
+            replaceable(dir, Files.exists(target) ? target.toRealPath() : target, what, overwrite);
+        } catch (IOException e) {
+            throw new TopiaryException("cannot write the " + what + " to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The files at {@code target} that a new write may replace: none when nothing is there, those its manifest lists
+     * when Topiary wrote it. A directory without one is refused unless it is empty or the write is forced; then none
+     * of its files may be replaced. Anything but a directory is refused.
+     */
+    private static Set<String> replaceable(Path dir, Path target, String what, Overwrite overwrite)
             throws IOException {
+        if (Files.isSymbolicLink(target) && !Files.exists(target)) {
+            throw new TopiaryException("cannot write the " + what + " to " + dir + ": it is a link to "
+                    + Files.readSymbolicLink(target) + ", which does not exist; remove the link or choose a new path");
+        }
+        if (!Files.exists(target)) {
+            for (Path p = target.getParent(); p != null; p = p.getParent()) {
+                if (Files.exists(p)) {
+                    if (!Files.isDirectory(p)) {
+                        throw new TopiaryException("cannot write the " + what + " to " + dir + ": " + p
+                                + " is a file, not a directory; choose a path inside a directory");
+                    }
+                    break;
+                }
+            }
+            return Set.of();
+        }
+        if (!Files.isDirectory(target)) {
+            throw new TopiaryException("cannot write the " + what + " to " + dir
+                    + ": it exists and is not a directory; choose a new path");
+        }
         var manifest = OutputManifest.read(target);
         if (manifest.isPresent()) {
             return manifest.get().files();

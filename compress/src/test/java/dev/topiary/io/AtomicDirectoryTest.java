@@ -8,11 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.topiary.TopiaryException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -34,24 +32,6 @@ class AtomicDirectoryTest {
         };
     }
 
-    /** Every file and link under {@code dir} with its bytes, to compare before and after. */
-    private static Map<String, String> snapshot(Path dir) throws IOException {
-        Map<String, String> all = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                String name = dir.relativize(p).toString();
-                if (Files.isSymbolicLink(p)) {
-                    all.put(name, "-> " + Files.readSymbolicLink(p));
-                } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    all.put(name, Files.readString(p));
-                } else {
-                    all.put(name + "/", "");
-                }
-            }
-        }
-        return all;
-    }
-
     private Path userProject() throws IOException {
         Path project = Files.createDirectories(root.resolve("project"));
         Files.writeString(project.resolve("notes.txt"), "my notes");
@@ -65,38 +45,38 @@ class AtomicDirectoryTest {
     @Test
     void aDirectoryTopiaryDidNotWriteIsRefusedAndLeftAsItWas() throws IOException {
         Path project = userProject();
-        Map<String, String> before = snapshot(project);
+        Map<String, String> before = FileTree.snapshot(project);
         TopiaryException e = assertThrows(TopiaryException.class, () -> AtomicDirectory.write(project, "model",
                 Overwrite.TOPIARY_OUTPUT, files("config.json", "{}")));
         assertEquals("cannot write the model to " + project + ": the directory exists and Topiary did not write it"
                 + " (it holds notes.txt, runs, train.bin, train.idx); choose a new path, or force it (--force,"
                 + " Overwrite.FORCE), which writes beside those files and keeps them all", e.getMessage());
-        assertEquals(before, snapshot(project));
+        assertEquals(before, FileTree.snapshot(project));
         assertEquals(Set.of("project"), names(root), "no temporary directory left behind");
     }
 
     @Test
     void forcedWritesGoBesideTheUsersFilesAndLaterWritesReplaceOnlyTopiarysOwn() throws IOException {
         Path project = userProject();
-        Map<String, String> users = snapshot(project);
+        Map<String, String> users = FileTree.snapshot(project);
         AtomicDirectory.write(project, "model", Overwrite.FORCE, files("config.json", "v1", "shards/a", "a1",
                 "shards/b", "b1"));
-        Map<String, String> after = snapshot(project);
+        Map<String, String> after = FileTree.snapshot(project);
         assertTrue(after.entrySet().containsAll(users.entrySet()), "every user file is there, unchanged");
-        assertEquals("v1", after.get("config.json"));
+        assertEquals("v1", Files.readString(project.resolve("config.json")));
         assertEquals(Set.of("config.json", "shards/a", "shards/b"), OutputManifest.read(project).orElseThrow().files());
 
         // Now the directory is Topiary's: a plain write replaces its files (dropping the stale shard b) and keeps
         // the user's, including one added into Topiary's own subdirectory.
         Files.writeString(project.resolve("shards/mine.txt"), "added later");
         AtomicDirectory.write(project, "model", Overwrite.TOPIARY_OUTPUT, files("config.json", "v2", "shards/a", "a2"));
-        Map<String, String> expected = new TreeMap<>(users);
-        expected.put("config.json", "v2");
-        expected.put("shards/", "");
-        expected.put("shards/a", "a2");
-        expected.put("shards/mine.txt", "added later");
-        expected.put(OutputManifest.FILE_NAME, snapshot(project).get(OutputManifest.FILE_NAME));
-        assertEquals(expected, snapshot(project));
+        Map<String, String> now = FileTree.snapshot(project);
+        assertTrue(now.entrySet().containsAll(users.entrySet()), "every user file is still there, unchanged");
+        assertEquals(Set.of("config.json", "shards/", "shards/a", "shards/mine.txt", OutputManifest.FILE_NAME),
+                Set.copyOf(now.keySet().stream().filter(k -> !users.containsKey(k)).toList()));
+        assertEquals("v2", Files.readString(project.resolve("config.json")));
+        assertEquals("a2", Files.readString(project.resolve("shards/a")));
+        assertEquals("added later", Files.readString(project.resolve("shards/mine.txt")));
         assertEquals(Set.of("project"), names(root), "old copy and temporary directory are gone");
     }
 
@@ -104,12 +84,12 @@ class AtomicDirectoryTest {
     void aUserFileWithTheNameOfANewOneIsNeverReplacedEvenWhenForced() throws IOException {
         Path project = userProject();
         Files.writeString(project.resolve("config.json"), "the user's config");
-        Map<String, String> before = snapshot(project);
+        Map<String, String> before = FileTree.snapshot(project);
         TopiaryException e = assertThrows(TopiaryException.class, () -> AtomicDirectory.write(project, "model",
                 Overwrite.FORCE, files("config.json", "{}", "model.safetensors", "w")));
         assertEquals("cannot write the model to " + project + ": config.json there was not written by Topiary, and"
                 + " the model has a file of that name; move it away or choose a new path", e.getMessage());
-        assertEquals(before, snapshot(project));
+        assertEquals(before, FileTree.snapshot(project));
         assertEquals(Set.of("project"), names(root));
     }
 

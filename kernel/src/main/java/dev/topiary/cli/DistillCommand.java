@@ -30,8 +30,8 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--tokens", required = true, paramLabel = "N", description = "training tokens")
     long tokens;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "where the student is written")
-    Path output;
+    @Mixin
+    OutputOptions output;
 
     @Option(names = "--seq-len", defaultValue = "256", paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
     int sequenceLength;
@@ -74,14 +74,15 @@ final class DistillCommand implements Callable<Integer> {
         Distillation distillation = Distillation.defaults().withTraining(training).withTemperature(temperature)
                 .withLanguageModelLoss(languageModelWeight).withTeacherCorrection(correctionSteps);
         training.totalSteps(); // a budget under one batch fails here, before any model is loaded
+        Path target = output.checked("model");
         try (Model teacherModel = Model.load(teacher, device); Model studentModel = Model.load(student, device)) {
             Distillation run = distillation.withData(data.corpus(student));
             try (Model distilled = Monitor.run(CommandMonitor.on(spec.commandLine().getErr()),
                     () -> studentModel.distill(teacherModel, run))) {
-                distilled.save(output);
+                distilled.save(target, output.overwrite());
             }
         }
-        spec.commandLine().getOut().println("wrote " + output);
+        spec.commandLine().getOut().println("wrote " + target);
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -44,8 +45,8 @@ final class InitCommand implements Callable<Integer> {
             description = "F32, F16 or BF16 (default: ${DEFAULT-VALUE})")
     String saveDtype;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "checkpoint directory to write")
-    Path output;
+    @Mixin
+    OutputOptions output;
 
     @Spec
     CommandSpec spec;
@@ -70,10 +71,11 @@ final class InitCommand implements Callable<Integer> {
             return b.build();
         });
         TensorDType dtype = TensorDType.fromName(saveDtype.toUpperCase(Locale.ROOT));
+        Path target = output.checked("checkpoint");
         try (Llama llama = Llama.random(config, seed, Device.cpu(), DataType.FLOAT32)) {
-            LlamaCheckpoint.save(llama, output, dtype);
+            LlamaCheckpoint.save(llama, target, dtype, output.overwrite());
         }
-        spec.commandLine().getOut().println("wrote " + output + ": " + config + ", "
+        spec.commandLine().getOut().println("wrote " + target + ": " + config + ", "
                 + String.format("%,d", LlamaLayout.parameterCount(config)) + " parameters");
         return 0;
     }

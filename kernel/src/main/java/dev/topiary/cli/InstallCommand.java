@@ -2,6 +2,8 @@ package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.topiary.io.AtomicDirectory;
+import dev.topiary.io.Overwrite;
 import dev.topiary.kernel.KernelLogo;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,6 +68,10 @@ final class InstallCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--force", description = "also write into a kernel directory Topiary did not write, beside its"
+            + " files; no file there is deleted or replaced")
+    boolean force;
+
     @Option(names = "--jar", paramLabel = "FILE", description = "the topiary.jar to install, its lib/ beside it"
             + " (default: the one running)")
     Path jar;
@@ -89,11 +94,9 @@ final class InstallCommand implements Callable<Integer> {
         if (!Files.isRegularFile(kernelJar)) {
             throw new ParameterException(spec.commandLine(), "--jar: no file at " + kernelJar);
         }
-        Path kernels = dataDirectory().resolve("kernels");
-        Path target = kernels.resolve(name);
-        Files.createDirectories(kernels);
-        Path staging = Files.createTempDirectory(kernels, "." + name + "-");
-        try {
+        Path target = dataDirectory().resolve("kernels").resolve(name);
+        Overwrite overwrite = force ? Overwrite.FORCE : Overwrite.TOPIARY_OUTPUT;
+        AtomicDirectory.write(target, "kernelspec", overwrite, staging -> {
             place(kernelJar, staging.resolve("topiary.jar"));
             Path lib = kernelJar.resolveSibling("lib");
             if (Files.isDirectory(lib)) {
@@ -111,10 +114,7 @@ final class InstallCommand implements Callable<Integer> {
             }
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValue(staging.resolve("kernel.json").toFile(), kernelJson(target, env));
-            replace(staging, target);
-        } finally {
-            delete(staging);
-        }
+        });
         spec.commandLine().getOut().println("installed kernel '" + name + "' (" + displayName + ") in " + target);
         return 0;
     }
@@ -210,30 +210,6 @@ final class InstallCommand implements Callable<Integer> {
             Files.createLink(to, from.toRealPath());
         } catch (FileSystemException | UnsupportedOperationException e) {
             Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-    }
-
-    /** Moves the finished spec into place, the old one (if any) out of the way first. */
-    private static void replace(Path staging, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + "-old-" + System.nanoTime());
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) {
-            delete(old);
-        }
-    }
-
-    private static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(f);
-            }
         }
     }
 }

@@ -8,7 +8,6 @@ import dev.topiary.Pruning;
 import dev.topiary.TopiaryException;
 import dev.topiary.llama.LlamaConfig;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,8 +54,8 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
     int batchSize;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "where the pruned model goes")
-    Path output;
+    @Mixin
+    OutputOptions output;
 
     @Spec
     CommandSpec spec;
@@ -67,6 +66,7 @@ final class PruneCommand implements Callable<Integer> {
             throw new TopiaryException("give either --layers or --drop, not both");
         }
         Calibration calibration = new Calibration(null, samples, batchSize, sequenceLength);
+        output.checked("model");
         PrintWriter out = spec.commandLine().getOut();
         Monitor.run(CommandMonitor.on(spec.commandLine().getErr()), () -> {
             prune(calibration, out);
@@ -93,7 +93,7 @@ final class PruneCommand implements Callable<Integer> {
                 if (pruned == null) {
                     throw new TopiaryException("nothing to prune: give --hidden, --ffn, --heads, --layers or --drop");
                 }
-                pruned.save(output);
+                pruned.save(output.output, output.overwrite());
                 out.println(String.format("pruned %,d -> %,d parameters: %s", source.parameterCount(),
                         pruned.parameterCount(), pruned.config()));
             } finally {

@@ -47,8 +47,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--seq-len", defaultValue = "256", paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
     int sequenceLength;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "where the quantized model goes")
-    Path output;
+    @Mixin
+    OutputOptions output;
 
     @Spec
     CommandSpec spec;
@@ -68,12 +68,13 @@ final class QuantizeCommand implements Callable<Integer> {
             default -> throw new TopiaryException("unknown --method '" + method + "': expected rtn or gptq");
         };
         target.scheme(groupSize);
+        Path written = output.checked("model");
         try (Model source = model.open();
                 Model quantized = Monitor.run(CommandMonitor.on(spec.commandLine().getErr()),
                         () -> source.quantize(target, quantization))) {
-            quantized.save(output);
+            quantized.save(written, output.overwrite());
             spec.commandLine().getOut().println(String.format("wrote %s: %s, %,d bytes stored (%,d in fp32)",
-                    output, target, quantized.storedBytes(), quantized.parameterCount() * Float.BYTES));
+                    written, target, quantized.storedBytes(), quantized.parameterCount() * Float.BYTES));
         }
         spec.commandLine().getOut().flush();
         return 0;

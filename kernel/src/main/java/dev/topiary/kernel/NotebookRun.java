@@ -51,7 +51,8 @@ public final class NotebookRun {
      * {@code terminal}, what cells print to standard error to {@code terminalErrors}.
      *
      * @param parameters name to value, each written into the injected cell as a Java literal
-     * @throws TopiaryException when the notebook cannot be read, or parameters cannot be injected
+     * @throws TopiaryException when the notebook cannot be read, parameters cannot be injected, or {@code out} is
+     *     not a file the run may replace (see {@link ExecutedNotebookFile})
      */
     public static Outcome run(Path notebook, Map<String, String> parameters, Path out, PrintWriter terminal,
             PrintWriter terminalErrors) throws IOException {
@@ -60,7 +61,9 @@ public final class NotebookRun {
         if (!parameters.isEmpty()) {
             inject(cells, parameters, notebook);
         }
+        ExecutedNotebookFile.check(out);
         writeKernelMetadata(nb);
+        ExecutedNotebookFile.mark(nb);
         NotebookOutputs outputs = new NotebookOutputs(terminal, terminalErrors);
         try (JShellSession session = new JShellSession(new Renderer())) {
             session.notebookDirectory(out.toAbsolutePath().getParent());
