@@ -41,6 +41,7 @@ public final class JShellSession implements AutoCloseable {
             "import dev.topiary.*;",
             "import static dev.topiary.Precision.*;",
             "import dev.topiary.embedded.TeacherRecipe;",
+            "import dev.topiary.io.Overwrite;",
             "import static dev.topiary.kernel.Notebook.*;",
             "import static dev.topiary.kernel.LossCurve.withLossCurve;",
             "import dev.topiary.kernel.Plot;",
