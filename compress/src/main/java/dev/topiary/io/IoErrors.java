@@ -45,8 +45,8 @@ public final class IoErrors {
     }
 
     /**
-     * Why {@code path} is not a regular file, as a phrase: "is a directory", "is a link to the missing "
-     * {@code target}, "does not exist", or "is not a regular file" (a device, a socket, a pipe).
+     * Why {@code path} is not a regular file, as a phrase: "is a directory", "is a link to TARGET, which does not
+     * exist", "does not exist", or "is not a regular file" (a device, a socket, a pipe).
      */
     public static String whyNotARegularFile(Path path) {
         if (Files.isDirectory(path)) {
@@ -54,7 +54,7 @@ public final class IoErrors {
         }
         if (Files.isSymbolicLink(path) && !Files.exists(path)) {
             try {
-                return "is a link to the missing " + Files.readSymbolicLink(path);
+                return "is a link to " + Files.readSymbolicLink(path) + ", which does not exist";
             } catch (IOException e) {
                 return "is a link to a missing file";
             }
