@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.TopiaryException;
 import dev.topiary.io.AtomicFile;
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -131,19 +134,34 @@ public final class NotebookRun {
         return hook;
     }
 
-    private static ObjectNode read(Path notebook) throws IOException {
+    private static ObjectNode read(Path notebook) {
+        if (Files.isDirectory(notebook)) {
+            throw new TopiaryException(notebook + " is a directory; give the .ipynb file to run");
+        }
         JsonNode json;
         try {
             json = MAPPER.readTree(Files.readString(notebook, StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
             throw new TopiaryException("no notebook at " + notebook);
+        } catch (CharacterCodingException e) {
+            throw new TopiaryException(notebook + " is not UTF-8 text; a notebook is JSON in UTF-8 (save it again"
+                    + " from Jupyter, or convert it with iconv -t UTF-8)");
         } catch (JsonProcessingException e) {
             throw new TopiaryException(notebook + " is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new TopiaryException("cannot read the notebook " + notebook + ": " + IoErrors.describe(e), e);
         }
-        if (!(json instanceof ObjectNode nb) || !(nb.get("cells") instanceof ArrayNode)
+        if (!(json instanceof ObjectNode nb) || !(nb.get("cells") instanceof ArrayNode cells)
                 || nb.path("nbformat").asInt() != 4) {
             throw new TopiaryException(notebook + " is not a Jupyter notebook in format 4 (it needs \"nbformat\": 4"
                     + " and a \"cells\" list)");
+        }
+        for (int i = 0; i < cells.size(); i++) {
+            if (!cells.get(i).isObject()) {
+                throw new TopiaryException(notebook + ": cell " + (i + 1) + " of " + cells.size() + " is "
+                        + cells.get(i).getNodeType().toString().toLowerCase(Locale.ROOT) + ", not a JSON object;"
+                        + " each entry of \"cells\" must be an object with \"cell_type\" and \"source\"");
+            }
         }
         return nb;
     }
@@ -161,6 +179,13 @@ public final class NotebookRun {
         if (parametersCell < 0) {
             throw new TopiaryException(notebook + " has no cell tagged 'parameters' to take -p "
                     + String.join(", ", parameters.keySet()));
+        }
+        Set<String> declared = DeclaredVariables.in(source(cells.get(parametersCell)));
+        for (String name : parameters.keySet()) {
+            if (!declared.contains(name)) {
+                throw new TopiaryException(notebook + ": unknown parameter `" + name + "`; the parameters cell defines: "
+                        + (declared.isEmpty() ? "nothing" : String.join(", ", declared)));
+            }
         }
         StringBuilder code = new StringBuilder("// Parameters given on the command line\n");
         parameters.forEach((name, value) -> code.append(name).append(" = ").append(literal(value)).append(";\n"));
