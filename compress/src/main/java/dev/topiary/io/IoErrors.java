@@ -41,12 +41,13 @@ public final class IoErrors {
         if (e instanceof EOFException) {
             return e.getMessage() == null ? "the file ends early" : "the file ends early (" + e.getMessage() + ")";
         }
-        return e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : "input/output error";
+        // The operating system's own words, e.g. "Is a directory" from reading one.
+        return e.getMessage() != null && !e.getMessage().isBlank() ? lowerFirst(e.getMessage()) : "input/output error";
     }
 
     /**
      * Why {@code path} is not a regular file, as a phrase: "is a directory", "is a link to TARGET, which does not
-     * exist", "does not exist", or "is not a regular file" (a device, a socket, a pipe).
+     * exist", "is missing", or "is not a regular file" (a device, a socket, a pipe).
      */
     public static String whyNotARegularFile(Path path) {
         if (Files.isDirectory(path)) {
@@ -60,7 +61,7 @@ public final class IoErrors {
             }
         }
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return "does not exist";
+            return "is missing";
         }
         return Files.isRegularFile(path) ? "is a regular file" : "is not a regular file";
     }
