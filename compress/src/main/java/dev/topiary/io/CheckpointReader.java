@@ -152,8 +152,8 @@ public final class CheckpointReader implements Closeable {
         }
         Path file = dir.resolve(shard);
         if (!Files.isRegularFile(file)) {
-            throw new TopiaryException(index + " names shard " + shard + ", which " + IoErrors.whyNotARegularFile(file)
-                    + " in " + dir + "; it must be a safetensors file");
+            throw new TopiaryException(index + " names shard " + shard + " in " + dir + ", which "
+                    + IoErrors.whyNotARegularFile(file));
         }
         return SafetensorsReader.open(file);
     }
