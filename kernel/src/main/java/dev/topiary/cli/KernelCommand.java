@@ -1,10 +1,12 @@
 package dev.topiary.cli;
 
+import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import dev.topiary.kernel.JShellSession;
 import dev.topiary.kernel.KernelServer;
 import dev.topiary.kernel.Renderer;
-import dev.topiary.TopiaryException;
 import io.github.spencerpark.jupyter.kernel.KernelConnectionProperties;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -40,6 +42,9 @@ final class KernelCommand implements Callable<Integer> {
             json = Files.readString(connectionFile, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ParameterException(spec.commandLine(), "no connection file at " + connectionFile);
+        } catch (IOException e) {
+            throw new TopiaryException("cannot read the connection file " + connectionFile + ": "
+                    + IoErrors.describe(e), e);
         }
         KernelConnectionProperties properties;
         try {

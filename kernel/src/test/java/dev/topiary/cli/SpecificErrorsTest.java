@@ -64,6 +64,9 @@ class SpecificErrorsTest {
                         "connection.json: the field \"ip\" is \"192.0.2.1\", which is not an IP address of this"
                                 + " machine"),
                 new Case("kernel: no ip", d -> kernel(d, ""), "connection.json: the field \"ip\" is missing"),
+                new Case("kernel: a directory", d -> new String[] {"kernel", "--connection-file",
+                        Files.createDirectory(d.resolve("conn")).toString()},
+                        "conn: is a directory"),
                 new Case("run: a directory", d -> new String[] {"run", Files.createDirectory(d.resolve("nb.ipynb"))
                         .toString()}, "nb.ipynb is a directory; give the .ipynb file to run"),
                 new Case("run: not UTF-8", d -> new String[] {"run", Files.write(d.resolve("latin1.ipynb"),
@@ -81,6 +84,8 @@ class SpecificErrorsTest {
                         .resolve("ds").toString()}, "plain: already exists"),
                 new Case("weights are a directory", d -> new String[] {"generate", "--model", weights(d, false),
                         "--prompt", "Hi"}, "model.safetensors is a directory"),
+                new Case("tokenizer.json is a directory", d -> new String[] {"generate", "--model",
+                        tokenizerDirectory(d), "--prompt", "Hi"}, "tokenizer.json is a directory"),
                 new Case("weights are a dangling link", d -> new String[] {"generate", "--model", weights(d, true),
                         "--prompt", "Hi"}, "model.safetensors is a link to gone, which does not exist"))
                 .map(c -> DynamicTest.dynamicTest(c.name(), () -> {
@@ -99,6 +104,16 @@ class SpecificErrorsTest {
                 + " \"shell_port\": 0, \"iopub_port\": 0, \"stdin_port\": 0, \"control_port\": 0, \"hb_port\": 0,"
                 + " \"key\": \"k\", \"signature_scheme\": \"hmac-sha256\"}");
         return new String[] {"kernel", "--connection-file", file.toString()};
+    }
+
+    /** A copy of the model whose tokenizer.json is a directory. */
+    private static String tokenizerDirectory(Path d) throws IOException {
+        Path broken = Files.createDirectory(d.resolve("broken"));
+        for (String file : new String[] {"config.json", "model.safetensors"}) {
+            Files.copy(model.resolve(file), broken.resolve(file));
+        }
+        Files.createDirectory(broken.resolve("tokenizer.json"));
+        return broken.toString();
     }
 
     /** A copy of the model's config whose model.safetensors is a directory, or a link to a file that is gone. */
