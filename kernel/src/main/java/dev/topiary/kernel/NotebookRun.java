@@ -54,7 +54,8 @@ public final class NotebookRun {
      * {@code terminal}, what cells print to standard error to {@code terminalErrors}.
      *
      * @param parameters name to value, each written into the injected cell as a Java literal
-     * @throws TopiaryException when the notebook cannot be read, or parameters cannot be injected
+     * @throws TopiaryException when the notebook cannot be read, or parameters cannot be injected (also when one
+     *     names no variable that the parameters cell declares)
      */
     public static Outcome run(Path notebook, Map<String, String> parameters, Path out, PrintWriter terminal,
             PrintWriter terminalErrors) throws IOException {
@@ -158,15 +159,23 @@ public final class NotebookRun {
         }
         for (int i = 0; i < cells.size(); i++) {
             if (!cells.get(i).isObject()) {
-                throw new TopiaryException(notebook + ": cell " + (i + 1) + " of " + cells.size() + " is "
-                        + cells.get(i).getNodeType().toString().toLowerCase(Locale.ROOT) + ", not a JSON object;"
-                        + " each entry of \"cells\" must be an object with \"cell_type\" and \"source\"");
+                String kind = switch (cells.get(i).getNodeType()) {
+                    case ARRAY -> "an array";
+                    case NULL -> "null";
+                    default -> "a " + cells.get(i).getNodeType().toString().toLowerCase(Locale.ROOT);
+                };
+                throw new TopiaryException(notebook + ": cell " + (i + 1) + " of " + cells.size() + " is " + kind
+                        + ", not a JSON object; each entry of \"cells\" must be an object with \"cell_type\" and"
+                        + " \"source\"");
             }
         }
         return nb;
     }
 
-    /** Puts the parameters in a cell tagged {@value #INJECTED} right after the cell tagged "parameters". */
+    /**
+     * Puts the parameters in a cell tagged {@value #INJECTED} right after the cell tagged "parameters", each of
+     * which must be a variable that cell declares.
+     */
     static void inject(ArrayNode cells, Map<String, String> parameters, Path notebook) {
         int parametersCell = -1;
         for (int i = 0; i < cells.size(); i++) {
@@ -184,7 +193,8 @@ public final class NotebookRun {
         for (String name : parameters.keySet()) {
             if (!declared.contains(name)) {
                 throw new TopiaryException(notebook + ": unknown parameter `" + name + "`; the parameters cell defines: "
-                        + (declared.isEmpty() ? "nothing" : String.join(", ", declared)));
+                        + (declared.isEmpty() ? "nothing (it needs declarations such as `int steps = 30;`)"
+                                : String.join(", ", declared)));
             }
         }
         StringBuilder code = new StringBuilder("// Parameters given on the command line\n");

@@ -74,7 +74,7 @@ class SpecificErrorsTest {
                         "latin1.ipynb is not UTF-8 text"),
                 new Case("run: a cell that is not an object", d -> new String[] {"run", Files.writeString(
                         d.resolve("cells.ipynb"), NOTEBOOK.replace("\n]}", ",\n \"print(1)\"\n]}")).toString()},
-                        "cells.ipynb: cell 3 of 3 is string, not a JSON object"),
+                        "cells.ipynb: cell 3 of 3 is a string, not a JSON object"),
                 new Case("run -p misspelled", d -> new String[] {"run", Files.writeString(d.resolve("p.ipynb"),
                         NOTEBOOK).toString(), "-p", "stpes=5"},
                         "p.ipynb: unknown parameter `stpes`; the parameters cell defines: steps, name, lr, warmup"),
