@@ -1,6 +1,7 @@
 package dev.topiary;
 
 import dev.topiary.io.AtomicFile;
+import dev.topiary.io.IoErrors;
 import dev.topiary.render.Html;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -136,7 +137,7 @@ public final class Comparison implements HtmlRenderable {
             AtomicFile.writeString(file, toCsv());
             return file.toAbsolutePath();
         } catch (IOException e) {
-            throw new TopiaryException("cannot write the results to " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot write the results to " + file + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.io.AtomicFile;
+import dev.topiary.io.IoErrors;
 import dev.topiary.render.Html;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -147,7 +148,7 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
         try {
             AtomicFile.writeString(file, JSON.writeValueAsString(toJson()) + "\n");
         } catch (IOException e) {
-            throw new TopiaryException("cannot write the recipe " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot write the recipe " + file + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -161,7 +162,7 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
         try {
             json = JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new TopiaryException("cannot read the recipe " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read the recipe " + file + ": " + IoErrors.describe(e), e);
         }
         if (json == null || !FORMAT.equals(json.path("format").asText())) {
             throw new TopiaryException(file + " is not a Topiary recipe: expected \"format\": \"" + FORMAT + "\"");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.embedded.TeacherRecipe;
+import dev.topiary.io.IoErrors;
 import dev.topiary.llama.LlamaConfig;
 import dev.topiary.train.TrainingOptions;
 import java.io.IOException;
@@ -129,7 +130,7 @@ public sealed interface Origin permits Origin.EmbeddedTeacher, Origin.Checkpoint
                     return name.equals("config.json") || name.endsWith(".safetensors");
                 }).sorted().toList());
             } catch (IOException e) {
-                throw new TopiaryException("cannot list the checkpoint " + dir + ": " + e.getMessage(), e);
+                throw new TopiaryException("cannot list the checkpoint " + dir + ": " + IoErrors.describe(e), e);
             }
         }
 

@@ -1,5 +1,6 @@
 package dev.topiary;
 
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ final class Sha256 {
             }
             return HexFormat.of().formatHex(digest.digest());
         } catch (IOException e) {
-            throw new TopiaryException("cannot read " + files + " to fingerprint it: " + e.getMessage(), e);
+            throw new TopiaryException("cannot read " + files + " to fingerprint it: " + IoErrors.describe(e), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

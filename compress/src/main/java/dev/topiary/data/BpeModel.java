@@ -1,6 +1,7 @@
 package dev.topiary.data;
 
 import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +83,7 @@ public final class BpeModel {
             }
             TokenizerJson.write(file, vocabulary, merges, specialTokens, BpeTrainer.BEGIN_OF_TEXT);
         } catch (IOException e) {
-            throw new TopiaryException("cannot write tokenizer " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot write tokenizer " + file + ": " + IoErrors.describe(e), e);
         }
         return file;
     }

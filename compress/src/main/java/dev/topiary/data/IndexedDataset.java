@@ -1,6 +1,7 @@
 package dev.topiary.data;
 
 import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +92,7 @@ public final class IndexedDataset implements Closeable {
         try {
             return new IndexedDataset(resolved, MappedFile.map(idxFile), MappedFile.map(binFile));
         } catch (IOException e) {
-            throw new TopiaryException("cannot read indexed dataset " + resolved + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read indexed dataset " + resolved + ": " + IoErrors.describe(e), e);
         }
     }
 

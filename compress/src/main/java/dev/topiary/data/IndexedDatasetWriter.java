@@ -1,6 +1,7 @@
 package dev.topiary.data;
 
 import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -83,7 +84,7 @@ public final class IndexedDatasetWriter implements Closeable {
         try {
             return new IndexedDatasetWriter(prefix, vocabSize, IndexedDatasetDType.forVocabulary(vocabSize));
         } catch (IOException e) {
-            throw new TopiaryException("cannot create indexed dataset " + prefix + ": " + e, e);
+            throw new TopiaryException("cannot create indexed dataset " + prefix + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -260,7 +261,7 @@ public final class IndexedDatasetWriter implements Closeable {
     private TopiaryException fail(IOException e) {
         closed = true;
         discard();
-        return new TopiaryException("cannot write indexed dataset " + prefix + ": " + e, e);
+        return new TopiaryException("cannot write indexed dataset " + prefix + ": " + IoErrors.describe(e), e);
     }
 
     private void discard() {

@@ -3,6 +3,7 @@ package dev.topiary.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,7 +77,7 @@ public final class SotuCorpus {
                         field(node, "text", number).asText()));
             }
         } catch (IOException e) {
-            throw new TopiaryException("cannot read resource dev/topiary/data/" + RESOURCE + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read resource dev/topiary/data/" + RESOURCE + ": " + IoErrors.describe(e), e);
         }
         return List.copyOf(documents);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -70,7 +71,7 @@ public final class TextDocuments {
         } catch (NoSuchFileException e) {
             throw new TopiaryException("input file not found: " + file);
         } catch (IOException e) {
-            throw new TopiaryException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read " + file + ": " + IoErrors.describe(e), e);
         }
         if (!jsonl) {
             documents.add(whole.toString());

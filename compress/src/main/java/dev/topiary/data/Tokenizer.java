@@ -4,8 +4,10 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -29,6 +31,10 @@ public final class Tokenizer implements AutoCloseable {
     public static Tokenizer load(Path path) {
         Engines.configureOffline();
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        if (!Files.isRegularFile(file) && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new TopiaryException("cannot load the tokenizer: " + file + " " + IoErrors.whyNotARegularFile(file)
+                    + "; it must be a Hugging Face tokenizer.json");
+        }
         if (!Files.isRegularFile(file)) {
             throw new TopiaryException("tokenizer file not found: " + file
                     + (Files.isDirectory(path) ? " (a model directory needs tokenizer.json to turn text into ids)" : ""));
@@ -38,7 +44,9 @@ public final class Tokenizer implements AutoCloseable {
             Map<String, String> options = Map.of("truncation", "false", "padding", "false",
                     "addSpecialTokens", "true", "modelMaxLength", String.valueOf(Integer.MAX_VALUE));
             return new Tokenizer(HuggingFaceTokenizer.newInstance(file, options), file);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            throw new TopiaryException("cannot load tokenizer " + file + ": " + IoErrors.describe(e), e);
+        } catch (RuntimeException e) {
             throw new TopiaryException("cannot load tokenizer " + file + ": " + e.getMessage(), e);
         }
     }

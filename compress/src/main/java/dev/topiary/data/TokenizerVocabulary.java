@@ -3,6 +3,7 @@ package dev.topiary.data;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -26,7 +27,7 @@ final class TokenizerVocabulary {
         try {
             root = JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new TopiaryException("cannot read tokenizer " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read tokenizer " + file + ": " + IoErrors.describe(e), e);
         }
         long largest = -1;
         JsonNode vocab = root == null ? null : root.path("model").get("vocab");

@@ -17,6 +17,7 @@ import dev.topiary.eval.MultipleChoiceScorer;
 import dev.topiary.eval.MultipleChoiceTask;
 import dev.topiary.eval.UnigramBaseline;
 import dev.topiary.io.AtomicDirectory;
+import dev.topiary.io.IoErrors;
 import dev.topiary.io.Overwrite;
 import dev.topiary.io.TensorDType;
 import dev.topiary.llama.Llama;
@@ -77,7 +78,7 @@ public final class EmbeddedTeacher {
         try {
             return JSON.readValue(dir.resolve("report.json").toFile(), TeacherReport.class);
         } catch (IOException e) {
-            throw new TopiaryException("cannot read the teacher report in " + dir + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read the teacher report in " + dir + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.topiary.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,7 +53,7 @@ public record MultipleChoiceTask(String name, List<MultipleChoiceItem> items) {
         } catch (CharacterCodingException e) {
             throw new TopiaryException(file + ":" + (lineNumber + 1) + ": not valid UTF-8");
         } catch (IOException e) {
-            throw new TopiaryException("cannot read task file " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read task file " + file + ": " + IoErrors.describe(e), e);
         }
         if (items.isEmpty()) {
             throw new TopiaryException(file + " holds no items");

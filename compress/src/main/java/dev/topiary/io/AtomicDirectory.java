@@ -68,7 +68,7 @@ public final class AtomicDirectory {
             replace(target, tmp);
             done = true;
         } catch (IOException e) {
-            throw new TopiaryException("cannot write the " + what + " to " + dir + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot write the " + what + " to " + dir + ": " + IoErrors.describe(e), e);
         } finally {
             if (!done && tmp != null) {
                 deleteQuietly(tmp);
@@ -88,7 +88,7 @@ public final class AtomicDirectory {
             Path target = dir.toAbsolutePath().normalize();
             replaceable(dir, Files.exists(target) ? target.toRealPath() : target, what, overwrite);
         } catch (IOException e) {
-            throw new TopiaryException("cannot write the " + what + " to " + dir + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot write the " + what + " to " + dir + ": " + IoErrors.describe(e), e);
         }
     }
 

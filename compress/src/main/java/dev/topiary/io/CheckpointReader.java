@@ -9,6 +9,7 @@ import dev.topiary.TopiaryException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,6 +71,12 @@ public final class CheckpointReader implements Closeable {
             reader.tensors().keySet().forEach(name -> readerOf.put(name, reader));
             return new CheckpointReader(dir, new LinkedHashMap<>(reader.tensors()), readerOf, List.of(reader));
         }
+        for (Path weights : List.of(index, single)) {
+            if (Files.exists(weights, LinkOption.NOFOLLOW_LINKS)) {
+                throw new TopiaryException("cannot read the checkpoint in " + dir + ": " + weights.getFileName() + " "
+                        + IoErrors.whyNotARegularFile(weights) + "; it must be a safetensors file");
+            }
+        }
         throw new TopiaryException("no checkpoint in " + dir + ": expected " + CheckpointFiles.SINGLE + " or "
                 + CheckpointFiles.INDEX + " with its shards" + otherWeightsHint(dir));
     }
@@ -113,7 +120,7 @@ public final class CheckpointReader implements Closeable {
         } catch (NoSuchFileException e) {
             throw new TopiaryException("shard index not found: " + index);
         } catch (IOException e) {
-            throw new TopiaryException("cannot read " + index + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read " + index + ": " + IoErrors.describe(e), e);
         }
         JsonNode map = root == null ? null : root.get("weight_map");
         if (map == null || !map.isObject()) {
@@ -145,7 +152,8 @@ public final class CheckpointReader implements Closeable {
         }
         Path file = dir.resolve(shard);
         if (!Files.isRegularFile(file)) {
-            throw new TopiaryException(index + " names shard " + shard + ", which is missing from " + dir);
+            throw new TopiaryException(index + " names shard " + shard + " in " + dir + ", which "
+                    + IoErrors.whyNotARegularFile(file));
         }
         return SafetensorsReader.open(file);
     }

@@ -115,13 +115,13 @@ public final class SafetensorsReader implements Closeable {
         } catch (NoSuchFileException e) {
             throw new TopiaryException("safetensors file not found: " + file);
         } catch (IOException e) {
-            throw new TopiaryException("cannot open safetensors file " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot open safetensors file " + file + ": " + IoErrors.describe(e), e);
         }
         try {
             return new SafetensorsReader(file, channel, chunkBytes);
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new TopiaryException("cannot read safetensors file " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read safetensors file " + file + ": " + IoErrors.describe(e), e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;
@@ -228,7 +228,7 @@ public final class SafetensorsReader implements Closeable {
                 }
             }
         } catch (IOException e) {
-            throw new TopiaryException("cannot read tensor '" + name + "' from " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read tensor '" + name + "' from " + file + ": " + IoErrors.describe(e), e);
         }
         return values;
     }
@@ -370,7 +370,7 @@ public final class SafetensorsReader implements Closeable {
             } catch (JsonProcessingException e) {
                 throw new TopiaryException(file + ": safetensors header is not valid JSON: " + e.getOriginalMessage());
             } catch (IOException e) {
-                throw new TopiaryException(file + ": cannot parse safetensors header: " + e.getMessage(), e);
+                throw new TopiaryException(file + ": cannot parse safetensors header: " + IoErrors.describe(e), e);
             }
             if (root == null || !root.isObject()) {
                 throw new TopiaryException(file + ": safetensors header must be a JSON object, found "

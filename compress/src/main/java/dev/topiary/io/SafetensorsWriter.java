@@ -79,7 +79,7 @@ public final class SafetensorsWriter {
             moveIntoPlace(tmp, file);
             done = true;
         } catch (IOException e) {
-            throw new TopiaryException("cannot write safetensors file " + file + ": " + e, e);
+            throw new TopiaryException("cannot write safetensors file " + file + ": " + IoErrors.describe(e), e);
         } finally {
             if (!done) {
                 try {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.TopiaryException;
 import dev.topiary.io.AtomicFile;
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -128,7 +129,7 @@ public final class LlamaConfig {
         } catch (NoSuchFileException e) {
             throw new TopiaryException("config file not found: " + file);
         } catch (IOException e) {
-            throw new TopiaryException("cannot read config file " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read config file " + file + ": " + IoErrors.describe(e), e);
         }
         return fromJson(text, file.toString());
     }

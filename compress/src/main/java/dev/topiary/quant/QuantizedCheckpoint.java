@@ -14,6 +14,7 @@ import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
 import dev.topiary.engine.JavaArrays;
 import dev.topiary.io.AtomicDirectory;
+import dev.topiary.io.IoErrors;
 import dev.topiary.io.Overwrite;
 import dev.topiary.io.SafetensorsReader;
 import dev.topiary.io.SafetensorsWriter;
@@ -215,7 +216,7 @@ public final class QuantizedCheckpoint {
         } catch (JsonProcessingException e) {
             throw new TopiaryException(file + " is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new TopiaryException("cannot read config file " + file + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read config file " + file + ": " + IoErrors.describe(e), e);
         }
     }
 

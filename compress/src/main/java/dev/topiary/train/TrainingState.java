@@ -10,6 +10,7 @@ import dev.topiary.TopiaryException;
 import dev.topiary.engine.InPlace;
 import dev.topiary.io.AtomicDirectory;
 import dev.topiary.io.CheckpointReader;
+import dev.topiary.io.IoErrors;
 import dev.topiary.io.Overwrite;
 import dev.topiary.io.SafetensorsReader;
 import dev.topiary.io.SafetensorsWriter;
@@ -89,7 +90,7 @@ public final class TrainingState {
             trainer.resumeAt(state.get("step").asLong(), state.get("tokens").asLong(),
                     new LossScaler(state.get("loss_scale").asDouble(), state.get("good_steps").asInt()));
         } catch (IOException e) {
-            throw new TopiaryException("cannot read training state " + dir + ": " + e.getMessage(), e);
+            throw new TopiaryException("cannot read training state " + dir + ": " + IoErrors.describe(e), e);
         }
     }
 

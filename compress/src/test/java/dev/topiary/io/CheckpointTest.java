@@ -218,8 +218,11 @@ class CheckpointTest {
         CheckpointWriter.write(dir, config, tensors(), TensorDType.F32, 300, Overwrite.TOPIARY_OUTPUT);
         Files.delete(dir.resolve("model-00002-of-00004.safetensors"));
         String msg = assertThrows(TopiaryException.class, () -> CheckpointReader.open(dir)).getMessage();
-        assertEquals(dir.resolve("model.safetensors.index.json") + " names shard model-00002-of-00004.safetensors,"
-                + " which is missing from " + dir, msg);
+        assertEquals(dir.resolve("model.safetensors.index.json") + " names shard model-00002-of-00004.safetensors"
+                + " in " + dir + ", which is missing", msg);
+        Files.createDirectory(dir.resolve("model-00002-of-00004.safetensors"));
+        msg = assertThrows(TopiaryException.class, () -> CheckpointReader.open(dir)).getMessage();
+        assertTrue(msg.endsWith("model-00002-of-00004.safetensors in " + dir + ", which is a directory"), msg);
     }
 
     @Test

@@ -1,16 +1,10 @@
 package dev.topiary.cli;
 
 import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
-import java.util.Locale;
 
 /**
  * The command line's one error path: whatever a command throws becomes one line on stderr, {@code topiary CMD:
@@ -18,8 +12,8 @@ import java.util.Locale;
  * {@code --verbose} or {@code TOPIARY_VERBOSE=1}.
  *
  * <p>A {@link TopiaryException} is the user's input or environment and prints its message as it is. A file system
- * error prints the file and what happened to it in words. Anything else is a bug in Topiary: the line says so and
- * how to get the trace for a report.
+ * error prints the file and what happened to it in words ({@link IoErrors}). Anything else is a bug in Topiary: the
+ * line says so and how to get the trace for a report.
  */
 final class CommandErrors {
 
@@ -44,11 +38,8 @@ final class CommandErrors {
         if (e instanceof TopiaryException) {
             return oneLine(e.getMessage());
         }
-        if (e instanceof FileSystemException fs) {
-            return fileSystem(fs);
-        }
         if (e instanceof IOException io) {
-            return oneLine("input/output failed: " + (io.getMessage() != null ? io.getMessage() : "no details"));
+            return oneLine(IoErrors.describe(io));
         }
         if (e instanceof OutOfMemoryError) {
             return "out of memory; give the JVM more (TOPIARY_JAVA_OPTS=-Xmx16g, say) or use a smaller model or batch";
@@ -56,27 +47,6 @@ final class CommandErrors {
         String what = e.getMessage() != null ? ": " + oneLine(e.getMessage()) : "";
         return "internal error (" + e.getClass().getSimpleName() + what + "); this is a bug in Topiary: run again"
                 + " with --verbose for the stack trace and report it";
-    }
-
-    /** A file system failure in words: the file, what happened to it, and the system's reason when it gives one. */
-    static String fileSystem(FileSystemException e) {
-        String file = e.getFile() != null ? e.getFile() : "a file";
-        String other = e.getOtherFile() != null ? " (and " + e.getOtherFile() + ")" : "";
-        String what;
-        if (e instanceof NoSuchFileException) {
-            what = "does not exist";
-        } else if (e instanceof FileAlreadyExistsException) {
-            what = "already exists";
-        } else if (e instanceof AccessDeniedException) {
-            what = "permission denied";
-        } else if (e instanceof NotDirectoryException) {
-            what = "is not a directory";
-        } else if (e instanceof DirectoryNotEmptyException) {
-            what = "is a directory that is not empty";
-        } else {
-            what = e.getReason() != null ? e.getReason().toLowerCase(Locale.ROOT) : "cannot be used";
-        }
-        return oneLine(file + other + ": " + what);
     }
 
     private static boolean verboseByEnvironment() {

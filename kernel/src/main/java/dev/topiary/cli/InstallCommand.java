@@ -2,6 +2,7 @@ package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.topiary.TopiaryException;
 import dev.topiary.io.AtomicDirectory;
 import dev.topiary.io.Overwrite;
 import dev.topiary.kernel.KernelLogo;
@@ -78,9 +79,9 @@ final class InstallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!name.matches("[A-Za-z0-9._-]+")) {
-            throw new ParameterException(spec.commandLine(), "--name must be letters, digits, '.', '_' or '-', got '"
-                    + name + "'");
+        if (!name.matches("[A-Za-z0-9._-]+") || name.equals(".") || name.equals("..")) {
+            throw new TopiaryException("--name '" + name + "' is not a kernel name: use ASCII letters, digits, '-',"
+                    + " '.' and '_' (not '.' or '..' alone), e.g. topiary or topiary-17");
         }
         Map<String, String> env = new LinkedHashMap<>();
         for (String pair : environment) {

@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.TopiaryException;
 import dev.topiary.io.AtomicFile;
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -51,8 +54,9 @@ public final class NotebookRun {
      * {@code terminal}, what cells print to standard error to {@code terminalErrors}.
      *
      * @param parameters name to value, each written into the injected cell as a Java literal
-     * @throws TopiaryException when the notebook cannot be read, parameters cannot be injected, or {@code out} is
-     *     not a file the run may replace (see {@link ExecutedNotebookFile})
+     * @throws TopiaryException when the notebook cannot be read, parameters cannot be injected (also when one
+     *     names no variable that the parameters cell declares), or {@code out} is not a file the run may replace
+     *     (see {@link ExecutedNotebookFile})
      */
     public static Outcome run(Path notebook, Map<String, String> parameters, Path out, PrintWriter terminal,
             PrintWriter terminalErrors) throws IOException {
@@ -134,24 +138,47 @@ public final class NotebookRun {
         return hook;
     }
 
-    private static ObjectNode read(Path notebook) throws IOException {
+    private static ObjectNode read(Path notebook) {
+        if (Files.isDirectory(notebook)) {
+            throw new TopiaryException(notebook + " is a directory; give the .ipynb file to run");
+        }
         JsonNode json;
         try {
             json = MAPPER.readTree(Files.readString(notebook, StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
             throw new TopiaryException("no notebook at " + notebook);
+        } catch (CharacterCodingException e) {
+            throw new TopiaryException(notebook + " is not UTF-8 text; a notebook is JSON in UTF-8 (save it again"
+                    + " from Jupyter, or convert it with iconv -t UTF-8)");
         } catch (JsonProcessingException e) {
             throw new TopiaryException(notebook + " is not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new TopiaryException("cannot read the notebook " + notebook + ": " + IoErrors.describe(e), e);
         }
-        if (!(json instanceof ObjectNode nb) || !(nb.get("cells") instanceof ArrayNode)
+        if (!(json instanceof ObjectNode nb) || !(nb.get("cells") instanceof ArrayNode cells)
                 || nb.path("nbformat").asInt() != 4) {
             throw new TopiaryException(notebook + " is not a Jupyter notebook in format 4 (it needs \"nbformat\": 4"
                     + " and a \"cells\" list)");
         }
+        for (int i = 0; i < cells.size(); i++) {
+            if (!cells.get(i).isObject()) {
+                String kind = switch (cells.get(i).getNodeType()) {
+                    case ARRAY -> "an array";
+                    case NULL -> "null";
+                    default -> "a " + cells.get(i).getNodeType().toString().toLowerCase(Locale.ROOT);
+                };
+                throw new TopiaryException(notebook + ": cell " + (i + 1) + " of " + cells.size() + " is " + kind
+                        + ", not a JSON object; each entry of \"cells\" must be an object with \"cell_type\" and"
+                        + " \"source\"");
+            }
+        }
         return nb;
     }
 
-    /** Puts the parameters in a cell tagged {@value #INJECTED} right after the cell tagged "parameters". */
+    /**
+     * Puts the parameters in a cell tagged {@value #INJECTED} right after the cell tagged "parameters", each of
+     * which must be a variable that cell declares.
+     */
     static void inject(ArrayNode cells, Map<String, String> parameters, Path notebook) {
         int parametersCell = -1;
         for (int i = 0; i < cells.size(); i++) {
@@ -164,6 +191,14 @@ public final class NotebookRun {
         if (parametersCell < 0) {
             throw new TopiaryException(notebook + " has no cell tagged 'parameters' to take -p "
                     + String.join(", ", parameters.keySet()));
+        }
+        Set<String> declared = DeclaredVariables.in(source(cells.get(parametersCell)));
+        for (String name : parameters.keySet()) {
+            if (!declared.contains(name)) {
+                throw new TopiaryException(notebook + ": unknown parameter `" + name + "`; the parameters cell defines: "
+                        + (declared.isEmpty() ? "nothing (it needs declarations such as `int steps = 30;`)"
+                                : String.join(", ", declared)));
+            }
         }
         StringBuilder code = new StringBuilder("// Parameters given on the command line\n");
         parameters.forEach((name, value) -> code.append(name).append(" = ").append(literal(value)).append(";\n"));

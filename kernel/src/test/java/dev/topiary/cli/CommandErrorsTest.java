@@ -24,12 +24,12 @@ class CommandErrorsTest {
     void fileSystemErrorsNameTheFileAndWhatHappenedInWords() {
         assertEquals("/m/config.json: already exists",
                 CommandErrors.describe(new FileAlreadyExistsException("/m/config.json")));
-        assertEquals("/m: does not exist", CommandErrors.describe(new UncheckedIOException(
+        assertEquals("/m: no such file or directory", CommandErrors.describe(new UncheckedIOException(
                 new NoSuchFileException("/m"))));
         assertEquals("/m: permission denied", CommandErrors.describe(new AccessDeniedException("/m")));
-        assertEquals("/a (and /b): no space left on device",
+        assertEquals("/a -> /b: no space left on device",
                 CommandErrors.describe(new FileSystemException("/a", "/b", "No space left on device")));
-        assertEquals("input/output failed: stream closed", CommandErrors.describe(new IOException("stream closed")));
+        assertEquals("stream closed", CommandErrors.describe(new IOException("Stream closed")));
     }
 
     @Test

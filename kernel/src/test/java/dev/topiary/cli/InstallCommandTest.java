@@ -93,7 +93,8 @@ class InstallCommandTest {
         assertEquals(2, both.code());
         assertTrue(both.err().contains("mutually exclusive"), both.err());
         CommandRun name = CommandRun.run("install", "--prefix", dir.toString(), "--jar", jar, "--name", "a b");
-        assertTrue(name.err().startsWith("--name must be"), name.err());
+        assertEquals(1, name.code());
+        assertTrue(name.err().startsWith("topiary install: error: --name 'a b' is not a kernel name"), name.err());
         CommandRun missing = CommandRun.run("install", "--prefix", dir.toString(), "--jar", dir.resolve("x.jar")
                 .toString());
         assertTrue(missing.err().startsWith("--jar: no file at"), missing.err());

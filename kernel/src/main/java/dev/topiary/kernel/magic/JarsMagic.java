@@ -1,5 +1,6 @@
 package dev.topiary.kernel.magic;
 
+import dev.topiary.io.IoErrors;
 import dev.topiary.kernel.CellOutput;
 import dev.topiary.kernel.CellResult;
 import dev.topiary.kernel.JShellSession;
@@ -38,7 +39,7 @@ public final class JarsMagic implements Magic {
                 }
                 paths.addAll(matched);
             } catch (IOException e) {
-                return CellResult.failed("MagicError", "%jars: cannot read " + argument + ": " + e.getMessage());
+                return CellResult.failed("MagicError", "%jars: cannot read " + argument + ": " + IoErrors.describe(e));
             }
         }
         for (Path path : paths) {
