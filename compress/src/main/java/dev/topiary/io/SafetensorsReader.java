@@ -165,7 +165,8 @@ public final class SafetensorsReader implements Closeable {
      * are and widens BF16 to FLOAT32 (DJL cannot hold bf16). Integer tensors (I8, U8, I32, I64) are read bit for bit
      * as INT8, UINT8, INT32, INT64; {@code target} must be null or that type.
      *
-     * @throws TopiaryException when the tensor does not exist or is an integer tensor asked for as floating point
+     * @throws TopiaryException when the tensor does not exist, is an integer tensor asked for as floating point, or
+     *     holds NaN or infinity (unless {@link NonFiniteValues#allowed()})
      * @throws IllegalArgumentException when {@code target} is a type other than those above
      */
     public NDArray read(String name, NDManager manager, DataType target) {
@@ -178,6 +179,7 @@ public final class SafetensorsReader implements Closeable {
                 try {
                     MappedByteBuffer src = map(info, first, count);
                     try {
+                        NonFiniteValues.requireFinite(src, info.dtype(), count, first, file, name);
                         convert(src, info.dtype(), staging, out, count);
                     } finally {
                         DirectBuffers.free(src);
@@ -195,7 +197,8 @@ public final class SafetensorsReader implements Closeable {
     /**
      * Reads a floating tensor's values as fp32, row-major, without DJL; for tests and tools.
      *
-     * @throws TopiaryException when the tensor does not exist, is not floating point, or has over 2^31 elements
+     * @throws TopiaryException when the tensor does not exist, is not floating point, has over 2^31 elements, or
+     *     holds NaN or infinity (unless {@link NonFiniteValues#allowed()})
      */
     public float[] readFloats(String name) {
         checkOpen();
@@ -217,6 +220,7 @@ public final class SafetensorsReader implements Closeable {
                 int count = (int) Math.min(perChunk, n - first);
                 MappedByteBuffer src = map(info, first, count);
                 try {
+                    NonFiniteValues.requireFinite(src, info.dtype(), count, first, file, name);
                     switch (info.dtype()) {
                         case F32 -> out.put(src.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
                         case BF16 -> FloatFormats.bf16ToFloat(src, out, count);
