@@ -51,6 +51,23 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void initWithAVocabularyPutsBeginAndEndAtItsLastIds() throws IOException {
+        assertEquals(256, LlamaConfig.read(model).bosTokenId());
+        assertEquals(List.of(257), LlamaConfig.read(model).eosTokenIds());
+        Path small = dir.resolve("vocab300");
+        CommandRun r = CommandRun.run("init", "--preset", "tiny", "--layers", "1", "--hidden", "16", "--ffn", "56",
+                "--vocab", "300", "--output", small.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode config = new ObjectMapper().readTree(small.resolve("config.json").toFile());
+        assertEquals(300, config.get("vocab_size").asInt());
+        assertEquals(298, config.get("bos_token_id").asInt());
+        assertEquals(299, config.get("eos_token_id").asInt());
+        assertError(CommandRun.run("init", "--preset", "llama-3.1-8b", "--vocab", "100", "--output",
+                dir.resolve("bad").toString()), "vocab_size 100 is too small: bos_token_id 128000 sits 256 ids from"
+                + " the end of a vocabulary of 128256");
+    }
+
+    @Test
     void logitsPrintsOneJsonObjectWithEveryPosition() throws IOException {
         CommandRun r = CommandRun.run("logits", "--model", model.toString(), "--ids", "256,72,105");
         assertEquals(0, r.code(), r.err());
