@@ -136,7 +136,8 @@ public final class LlamaConfig {
      * vocabulary: each keeps its distance from the last id, where the presets put special tokens (the tiny preset's
      * 4094 and 4095 of 4096 become 298 and 299 of 300; Llama 3's 128000 of 128256 becomes {@code vocab - 256}).
      *
-     * @throws IllegalArgumentException when {@code vocab} is not positive or too small to hold the special ids so
+     * @throws IllegalArgumentException when {@code vocab} is too small for the special ids to keep their distance
+     *     from its end
      */
     public LlamaConfig withVocabSize(int vocab) {
         int shift = vocab - vocabSize;
