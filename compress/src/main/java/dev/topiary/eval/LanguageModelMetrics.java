@@ -1,5 +1,7 @@
 package dev.topiary.eval;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * How well a model predicts a text: mean next-token negative log-likelihood (nats) and its exponential.
  *
@@ -7,8 +9,9 @@ package dev.topiary.eval;
  * @param perplexity {@code exp(loss)}
  * @param tokens tokens predicted
  * @param warning what about the measurement was not as asked (a dataset shorter than one sequence), in one line; null
- *     when nothing was
+ *     when nothing was (and then left out of JSON, so reports cached before it existed still match)
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record LanguageModelMetrics(double loss, double perplexity, long tokens, String warning) {
 
     /** Metrics of a measurement that went as asked. */
