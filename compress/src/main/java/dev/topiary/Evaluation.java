@@ -38,7 +38,8 @@ public record Evaluation(String model, long parameters, long storedBytes, Corpus
         return String.format(Locale.ROOT, "%s: loss %.4f, perplexity %.2f on %,d tokens of %s%s", model,
                 metrics.loss(), metrics.perplexity(), metrics.tokens(), data,
                 nextSentence == null ? "" : String.format(Locale.ROOT, ", next-sentence accuracy %.3f (%d items)",
-                        nextSentence.accuracy(), nextSentence.items()));
+                        nextSentence.accuracy(), nextSentence.items()))
+                + (metrics.warning() == null ? "" : " (warning: " + metrics.warning() + ")");
     }
 
     @Override
@@ -51,6 +52,9 @@ public record Evaluation(String model, long parameters, long storedBytes, Corpus
         rows.put("loss", String.format(Locale.ROOT, "%.4f", metrics.loss()));
         rows.put("perplexity", String.format(Locale.ROOT, "%.2f", metrics.perplexity()));
         rows.put("tokens", Html.count(metrics.tokens()));
+        if (metrics.warning() != null) {
+            rows.put("warning", metrics.warning());
+        }
         if (nextSentence != null) {
             rows.put("next-sentence accuracy", String.format(Locale.ROOT, "%.3f of %d", nextSentence.accuracy(),
                     nextSentence.items()));

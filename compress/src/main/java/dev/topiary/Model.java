@@ -347,7 +347,10 @@ public final class Model implements HtmlRenderable, AutoCloseable {
     }
 
     /**
-     * The continuation of {@code prompt} (without the prompt).
+     * The continuation of {@code prompt} (without the prompt). Ids the tokenizer cannot decode appear as
+     * {@code <unk:ID>}. When the model's {@code max_position_embeddings} ends generation before
+     * {@code options.maxNewTokens()} tokens, the {@linkplain Monitor#current() current monitor} is told, in a
+     * progress report of the tokens made out of those asked for whose detail is the warning.
      *
      * @throws TopiaryException when the model has no tokenizer
      */
@@ -357,7 +360,14 @@ public final class Model implements HtmlRenderable, AutoCloseable {
                     + " with tokenizer.json, or make it with Model.random(config, seed, like)");
         }
         try (Tokenizer t = Tokenizer.load(tokenizer)) {
-            return t.decode(Generator.generate(llama, t.encode(prompt), options));
+            int[] ids = t.encode(prompt);
+            int[] generated = Generator.generate(llama, ids, options);
+            String warning = Generator.contextLimitWarning(llama.config(), ids.length, generated, options);
+            if (warning != null) {
+                Monitor.current().report(new Progress("generate", generated.length, options.maxNewTokens(), "tokens",
+                        "warning: " + warning));
+            }
+            return t.decode(generated);
         } finally {
             Reference.reachabilityFence(this);
         }

@@ -99,11 +99,36 @@ public final class Tokenizer implements AutoCloseable {
         return vocabularySize;
     }
 
-    /** The text of {@code ids}, special tokens left out. */
+    /**
+     * The text of {@code ids}, special tokens left out. An id the tokenizer does not have (a model whose vocabulary is
+     * larger than its tokenizer's can emit one) is shown as {@code <unk:ID>} rather than dropped without a trace.
+     */
     public String decode(int[] ids) {
-        long[] wide = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            wide[i] = ids[i];
+        StringBuilder text = new StringBuilder();
+        int start = 0;
+        for (int i = 0; i <= ids.length; i++) {
+            if (i == ids.length || !canDecode(ids[i])) {
+                if (i > start) {
+                    text.append(decodeKnown(ids, start, i));
+                }
+                if (i < ids.length) {
+                    text.append("<unk:").append(ids[i]).append('>');
+                }
+                start = i + 1;
+            }
+        }
+        return text.toString();
+    }
+
+    /** Whether {@code id} is one of the tokenizer's ids, from 0 to {@link #vocabularySize()} - 1. */
+    public boolean canDecode(int id) {
+        return id >= 0 && id < vocabularySize();
+    }
+
+    private String decodeKnown(int[] ids, int from, int to) {
+        long[] wide = new long[to - from];
+        for (int i = from; i < to; i++) {
+            wide[i - from] = ids[i];
         }
         return tokenizer.decode(wide, true);
     }

@@ -19,6 +19,9 @@ public final class LanguageModelEvaluation {
     private LanguageModelEvaluation() {}
 
     /**
+     * Evaluates windows of {@code sequenceLength} predicted tokens, or one shorter window when the dataset is
+     * shorter than one; the result's {@link LanguageModelMetrics#warning() warning} says so.
+     *
      * @param maxTokens stop after about this many predicted tokens (0 for the whole dataset)
      * @throws TopiaryException when the dataset holds fewer than two tokens
      */
@@ -49,7 +52,10 @@ public final class LanguageModelEvaluation {
             nllSum += summedLoss(model, inputs, targets, rows, length);
             predicted += (long) rows * length;
         }
-        return LanguageModelMetrics.ofLoss(nllSum / predicted, predicted);
+        LanguageModelMetrics metrics = LanguageModelMetrics.ofLoss(nllSum / predicted, predicted);
+        return length == sequenceLength ? metrics : metrics.withWarning("the dataset holds " + total
+                + " tokens, fewer than one sequence of " + sequenceLength + "+1; evaluated one sequence of " + length
+                + " predicted tokens");
     }
 
     /** The summed next-token negative log-likelihood of a batch. */

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -95,8 +96,9 @@ public final class SafetensorsReader implements Closeable {
     }
 
     /**
-     * Opens a safetensors file and validates its header: dtypes, shapes, offsets and that every tensor's bytes lie
-     * within the file. Tensor data is not read until asked for.
+     * Opens a safetensors file and validates its header: dtypes, shapes, offsets, and that the tensors' bytes lie
+     * back to back, without overlap or gap, from the start of the data to the end of the file. Tensor data is not
+     * read until asked for.
      *
      * @throws TopiaryException naming the file and what is wrong with it
      */
@@ -165,7 +167,8 @@ public final class SafetensorsReader implements Closeable {
      * are and widens BF16 to FLOAT32 (DJL cannot hold bf16). Integer tensors (I8, U8, I32, I64) are read bit for bit
      * as INT8, UINT8, INT32, INT64; {@code target} must be null or that type.
      *
-     * @throws TopiaryException when the tensor does not exist or is an integer tensor asked for as floating point
+     * @throws TopiaryException when the tensor does not exist, is an integer tensor asked for as floating point, or
+     *     holds NaN or infinity (unless {@link NonFiniteValues#allowed()})
      * @throws IllegalArgumentException when {@code target} is a type other than those above
      */
     public NDArray read(String name, NDManager manager, DataType target) {
@@ -178,6 +181,7 @@ public final class SafetensorsReader implements Closeable {
                 try {
                     MappedByteBuffer src = map(info, first, count);
                     try {
+                        NonFiniteValues.requireFinite(src, info.dtype(), count, first, file, name);
                         convert(src, info.dtype(), staging, out, count);
                     } finally {
                         DirectBuffers.free(src);
@@ -195,7 +199,8 @@ public final class SafetensorsReader implements Closeable {
     /**
      * Reads a floating tensor's values as fp32, row-major, without DJL; for tests and tools.
      *
-     * @throws TopiaryException when the tensor does not exist, is not floating point, or has over 2^31 elements
+     * @throws TopiaryException when the tensor does not exist, is not floating point, has over 2^31 elements, or
+     *     holds NaN or infinity (unless {@link NonFiniteValues#allowed()})
      */
     public float[] readFloats(String name) {
         checkOpen();
@@ -217,6 +222,7 @@ public final class SafetensorsReader implements Closeable {
                 int count = (int) Math.min(perChunk, n - first);
                 MappedByteBuffer src = map(info, first, count);
                 try {
+                    NonFiniteValues.requireFinite(src, info.dtype(), count, first, file, name);
                     switch (info.dtype()) {
                         case F32 -> out.put(src.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
                         case BF16 -> FloatFormats.bf16ToFloat(src, out, count);
@@ -384,6 +390,44 @@ public final class SafetensorsReader implements Closeable {
                 } else {
                     tensors.put(e.getKey(), parseTensor(e.getKey(), e.getValue()));
                 }
+            }
+            checkLayout();
+        }
+
+        /**
+         * As the reference implementation requires, the tensors' byte ranges, in order of their start, must tile the
+         * data buffer exactly: the first starts at 0, each starts where the one before ended, the last ends at the
+         * end of the file. Anything else means overlapping tensors (one read from another's bytes), bytes no tensor
+         * owns, or a file with something appended.
+         */
+        private void checkLayout() {
+            TensorInfo[] byStart = tensors.values().toArray(TensorInfo[]::new);
+            Arrays.sort(byStart, Comparator.comparingLong(TensorInfo::begin)
+                    .thenComparingLong(TensorInfo::end));
+            long expected = 0;
+            TensorInfo previous = null;
+            for (TensorInfo t : byStart) {
+                if (t.begin() < expected) {
+                    throw new TopiaryException(file + ": tensors '" + previous.name() + "' (data_offsets ["
+                            + previous.begin() + ", " + previous.end() + "]) and '" + t.name() + "' (data_offsets ["
+                            + t.begin() + ", " + t.end() + "]) overlap; each tensor must own its bytes");
+                }
+                if (t.begin() > expected) {
+                    throw new TopiaryException(file + ": bytes " + expected + " to " + t.begin()
+                            + " of the data belong to no tensor: " + (previous == null ? "the first tensor,"
+                            : "tensor '" + previous.name() + "' ends at " + expected + " and the next,")
+                            + " '" + t.name() + "', starts at " + t.begin() + "; tensors must be stored back to back"
+                            + " from byte 0");
+                }
+                expected = t.end();
+                previous = t;
+            }
+            long dataBytes = fileSize - dataStart;
+            if (expected != dataBytes) {
+                throw new TopiaryException(file + ": the data holds " + dataBytes + " bytes but "
+                        + (previous == null ? "the header lists no tensor" : "the last tensor, '" + previous.name()
+                        + "', ends at byte " + expected) + "; " + (dataBytes - expected)
+                        + " trailing bytes belong to no tensor");
             }
         }
 

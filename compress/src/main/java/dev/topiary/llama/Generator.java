@@ -57,4 +57,21 @@ public final class Generator {
         }
         return Arrays.copyOf(out, produced);
     }
+
+    /**
+     * A one-line warning when the {@code generated} continuation of a prompt of {@code promptLength} tokens stopped
+     * because it reached the model's {@code max_position_embeddings} before {@code options.maxNewTokens()} tokens or
+     * an end token; null when it stopped for one of those.
+     */
+    public static String contextLimitWarning(LlamaConfig config, int promptLength, int[] generated,
+            GenerationOptions options) {
+        int limit = config.maxPositionEmbeddings();
+        boolean ended = options.stopAtEos() && generated.length > 0
+                && config.eosTokenIds().contains(generated[generated.length - 1]);
+        if (ended || generated.length >= options.maxNewTokens() || promptLength + generated.length < limit) {
+            return null;
+        }
+        return "generation stopped at max_position_embeddings (" + limit + ") after " + generated.length
+                + " tokens, of the " + options.maxNewTokens() + " asked for (the prompt holds " + promptLength + ")";
+    }
 }

@@ -72,7 +72,10 @@ public final class LlamaConfig {
         ropeTheta = b.ropeTheta;
         ropeScaling = b.ropeScaling;
         tieWordEmbeddings = b.tieWordEmbeddings;
-        bosTokenId = b.bosTokenId;
+        bosTokenId = tokenId("bos_token_id", b.bosTokenId, vocabSize);
+        for (int eos : b.eosTokenIds) {
+            tokenId("eos_token_id", eos, vocabSize);
+        }
         eosTokenIds = List.copyOf(b.eosTokenIds);
         torchDtype = b.torchDtype;
         otherFields = b.otherFields.deepCopy();
@@ -91,6 +94,15 @@ public final class LlamaConfig {
             throw new IllegalArgumentException(field + " must be a positive integer, got " + value);
         }
         return value;
+    }
+
+    // A special token id must name a row of the embedding, or generation can never emit (or stop at) it.
+    private static int tokenId(String field, int id, int vocabSize) {
+        if (id < 0 || id >= vocabSize) {
+            throw new IllegalArgumentException(field + " " + id + " is outside the vocabulary: vocab_size is "
+                    + vocabSize + ", so ids run from 0 to " + (vocabSize - 1));
+        }
+        return id;
     }
 
     /** Starts a config; hidden, FFN, heads, layers and vocabulary sizes are required, the rest have defaults. */
@@ -118,6 +130,30 @@ public final class LlamaConfig {
                 .optTorchDtype(torchDtype);
         b.otherFields = otherFields.deepCopy();
         return b;
+    }
+
+    /**
+     * This config with a vocabulary of {@code vocab} ids, its begin and end token ids moved along with the end of the
+     * vocabulary: each keeps its distance from the last id, where the presets put special tokens (the tiny preset's
+     * 4094 and 4095 of 4096 become 298 and 299 of 300; Llama 3's 128000 of 128256 becomes {@code vocab - 256}).
+     *
+     * @throws IllegalArgumentException when {@code vocab} is too small for the special ids to keep their distance
+     *     from its end
+     */
+    public LlamaConfig withVocabSize(int vocab) {
+        int shift = vocab - vocabSize;
+        int bos = moved("bos_token_id", bosTokenId, shift, vocab);
+        List<Integer> eos = eosTokenIds.stream().map(id -> moved("eos_token_id", id, shift, vocab)).toList();
+        return toBuilder().setVocabSize(vocab).optBosTokenId(bos).optEosTokenIds(eos).build();
+    }
+
+    private int moved(String field, int id, int shift, int vocab) {
+        if (id + shift < 0) {
+            throw new IllegalArgumentException("vocab_size " + vocab + " is too small: " + field + " " + id + " sits "
+                    + (vocabSize - id) + " ids from the end of a vocabulary of " + vocabSize
+                    + ", and the special tokens keep their place at the end");
+        }
+        return id + shift;
     }
 
     /** Reads {@code config.json}, or the {@code config.json} inside a directory. */

@@ -23,7 +23,8 @@ public final class LlamaPresets {
 
     /**
      * A Llama 3.x architecture with Llama-3.1's rotary settings (theta 500000, llama3 scaling) and its 128256-token
-     * vocabulary unless {@code vocab} says otherwise.
+     * vocabulary unless {@code vocab} says otherwise. The special tokens are the last 256 ids, as in Llama 3:
+     * begin-of-text is the first of them (128000 of 128256), the end ids the 2nd, 9th and 10th.
      */
     public static LlamaConfig llama3(int layers, int hidden, int ffn, int heads, int kvHeads, int headDim, int vocab,
             boolean tied) {
@@ -32,8 +33,8 @@ public final class LlamaPresets {
                 .setNumAttentionHeads(heads).optNumKeyValueHeads(kvHeads).optHeadDim(headDim)
                 .setVocabSize(vocab).optTieWordEmbeddings(tied)
                 .optRopeTheta(500000).optRopeScaling(RopeScaling.llama31()).optRmsNormEps(1e-5)
-                .optMaxPositionEmbeddings(131072).optBosTokenId(128000)
-                .optEosTokenIds(List.of(128001, 128008, 128009)).optTorchDtype("bfloat16")
+                .optMaxPositionEmbeddings(131072).optBosTokenId(vocab - 256)
+                .optEosTokenIds(List.of(vocab - 255, vocab - 248, vocab - 247)).optTorchDtype("bfloat16")
                 .build();
     }
 

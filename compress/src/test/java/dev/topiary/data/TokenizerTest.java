@@ -49,6 +49,18 @@ class TokenizerTest {
     }
 
     @Test
+    void idsBeyondTheVocabularyDecodeAsVisiblePlaceholders(@TempDir Path dir) throws IOException {
+        try (Tokenizer tokenizer = Tokenizer.load(writeSmallTokenizer(dir))) {
+            assertEquals(262, tokenizer.vocabularySize());
+            assertTrue(tokenizer.canDecode(261));
+            assertTrue(!tokenizer.canDecode(262) && !tokenizer.canDecode(-1));
+            assertEquals("<unk:4000>hello<unk:262> world<unk:-1>",
+                    tokenizer.decode(new int[] {4000, BOS, 258, 'o', 262, 259, 'o', 'r', 'l', 'd', -1}));
+            assertEquals("", tokenizer.decode(new int[0]));
+        }
+    }
+
+    @Test
     void anyUtf8TextRoundTripsAndLongTextIsNotTruncated(@TempDir Path dir) throws IOException {
         String text = "Grüße, 東京! Tabs\tand\nnewlines, emoji \uD83C\uDF33. ".repeat(200);
         try (Tokenizer tokenizer = Tokenizer.load(dir.resolve(writeSmallTokenizer(dir).getFileName()).getParent())) {

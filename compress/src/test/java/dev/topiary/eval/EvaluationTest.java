@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.Cancellation;
 import dev.topiary.TopiaryException;
 import dev.topiary.data.BpeModel;
@@ -121,7 +122,24 @@ class EvaluationTest {
             assertEquals(1.0, metrics.perplexity() / Math.exp(nll / 100), 1e-5);
             LanguageModelMetrics capped = LanguageModelEvaluation.evaluate(model, data, 10, 3, 35, Cancellation.none());
             assertEquals(30, capped.tokens());
+            assertEquals(null, metrics.warning());
+            assertEquals(null, capped.warning(), "a cap the caller chose is not a shortfall");
+            LanguageModelMetrics whole = LanguageModelEvaluation.evaluate(model, data, 200, 3, 0, Cancellation.none());
+            assertEquals(102, whole.tokens());
+            assertEquals("the dataset holds 103 tokens, fewer than one sequence of 200+1; evaluated one sequence of"
+                    + " 102 predicted tokens", whole.warning());
+            assertTrue(whole.toString().endsWith(" (warning: " + whole.warning() + ")"), whole.toString());
         }
+    }
+
+    @Test
+    void metricsWithoutAWarningWriteTheSameJsonAsBeforeWarningsExisted() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        String plain = json.writeValueAsString(LanguageModelMetrics.ofLoss(1.5, 10));
+        assertEquals("{\"loss\":1.5,\"perplexity\":" + Math.exp(1.5) + ",\"tokens\":10}", plain);
+        assertEquals(LanguageModelMetrics.ofLoss(1.5, 10), json.readValue(plain, LanguageModelMetrics.class));
+        LanguageModelMetrics warned = LanguageModelMetrics.ofLoss(1.5, 10).withWarning("short");
+        assertEquals(warned, json.readValue(json.writeValueAsString(warned), LanguageModelMetrics.class));
     }
 
     @Test

@@ -40,14 +40,18 @@ class CheckpointTest {
     private final LlamaConfig config = LlamaConfig.builder().setHiddenSize(8).setIntermediateSize(28)
             .setNumAttentionHeads(2).optNumKeyValueHeads(1).setNumHiddenLayers(1).setVocabSize(16).build();
 
+    // The tensors here hold NaN and infinities on purpose, to check they survive bit for bit: the switch that lets
+    // non-finite values load is on for these tests.
     @BeforeEach
     void start() {
         manager = NDManager.newBaseManager();
+        System.setProperty(NonFiniteValues.PROPERTY, "true");
     }
 
     @AfterEach
     void stop() {
         manager.close();
+        System.clearProperty(NonFiniteValues.PROPERTY);
     }
 
     // F32 sizes: A 200, B 20, C 400, D 80, E 200, F (int64) 24 bytes.

@@ -223,6 +223,37 @@ class SafetensorsReaderTest {
                 + " but the file holds only " + (headerEnd + 8));
     }
 
+    @Test
+    void overlappingTensorsAreRefusedNamingBoth() throws IOException {
+        Path file = write("overlap", "{\"l0.q\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                + "\"l1.q\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}", 24);
+        assertError(file, file + ": tensors 'l0.q' (data_offsets [0, 16]) and 'l1.q' (data_offsets [8, 24]) overlap;");
+        // The very same bytes for two tensors, listed in the other order: still refused.
+        Path same = write("same", "{\"l1.q\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
+                + "\"l0.q\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 16);
+        assertError(same, same + ": tensors 'l1.q' (data_offsets [0, 16]) and 'l0.q' (data_offsets [0, 16]) overlap;");
+    }
+
+    @Test
+    void gapsBetweenOrBeforeTensorsAreRefused() throws IOException {
+        Path gap = write("gap", "{\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 24);
+        assertError(gap, gap + ": bytes 8 to 16 of the data belong to no tensor: tensor 'a' ends at 8 and the next,"
+                + " 'b', starts at 16;");
+        Path lead = write("lead", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12);
+        assertError(lead, lead + ": bytes 0 to 4 of the data belong to no tensor: the first tensor, 'a', starts at 4;");
+    }
+
+    @Test
+    void trailingBytesAfterTheLastTensorAreRefused() throws IOException {
+        Path file = write("trailing", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]}}", 11);
+        assertError(file, file + ": the data holds 11 bytes but the last tensor, 'z', ends at byte 8; 3 trailing bytes"
+                + " belong to no tensor");
+        Path empty = write("empty", "{}", 2);
+        assertError(empty, empty + ": the data holds 2 bytes but the header lists no tensor; 2 trailing bytes");
+    }
+
     private void assertError(Path file, String expectedStart) {
         String msg = assertThrows(TopiaryException.class, () -> SafetensorsReader.open(file)).getMessage();
         assertTrue(msg.startsWith(expectedStart), "message: " + msg + "\nexpected start: " + expectedStart);

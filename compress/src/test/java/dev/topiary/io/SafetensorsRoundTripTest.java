@@ -33,14 +33,18 @@ class SafetensorsRoundTripTest {
 
     private NDManager manager;
 
+    // The tensors here hold NaN and infinities on purpose, to check they survive bit for bit: the switch that lets
+    // non-finite values load is on for these tests.
     @BeforeEach
     void start() {
         manager = NDManager.newBaseManager();
+        System.setProperty(NonFiniteValues.PROPERTY, "true");
     }
 
     @AfterEach
     void stop() {
         manager.close();
+        System.clearProperty(NonFiniteValues.PROPERTY);
     }
 
     static float[] awkwardValues(int n, long seed) {

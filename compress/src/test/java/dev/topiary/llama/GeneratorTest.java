@@ -86,6 +86,25 @@ class GeneratorTest {
     }
 
     @Test
+    void stoppingAtMaxPositionEmbeddingsIsReportedAndOnlyThen() {
+        LlamaConfig short8 = config.toBuilder().optMaxPositionEmbeddings(8).build();
+        GenerationOptions free20 = new GenerationOptions(20, 0, 1, 0, false);
+        try (Llama model = TestWeights.toModel(short8, weights, manager.newSubManager())) {
+            int[] generated = Generator.generate(model, new int[] {1, 2, 3}, free20);
+            assertEquals(5, generated.length);
+            assertEquals("generation stopped at max_position_embeddings (8) after 5 tokens, of the 20 asked for"
+                    + " (the prompt holds 3)", Generator.contextLimitWarning(short8, 3, generated, free20));
+        }
+        assertEquals(null, Generator.contextLimitWarning(short8, 3, new int[5], free20.withMaxNewTokens(5)),
+                "asked for exactly what fitted");
+        assertEquals(null, Generator.contextLimitWarning(short8, 3, new int[4], free20), "room was left");
+        assertEquals(null, Generator.contextLimitWarning(short8, 3, new int[] {0, 0, 0, 0, 28},
+                free20.withStopAtEos(true)), "the last token ended the text");
+        assertEquals("generation stopped at max_position_embeddings (8) after 0 tokens, of the 20 asked for"
+                + " (the prompt holds 8)", Generator.contextLimitWarning(short8, 8, new int[0], free20));
+    }
+
+    @Test
     void topPSamplesOnlyFromTheNucleusInProportion() {
         // Probabilities 0.5, 0.3, 0.15, 0.05: a nucleus of 0.7 holds the first two tokens only.
         float[] logits = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.15), (float) Math.log(0.05)};

@@ -121,6 +121,38 @@ class LlamaConfigTest {
                 empty.getMessage());
     }
 
+    @Test
+    void beginAndEndTokenIdsMustLieInTheVocabulary() {
+        String sizes = "{\"hidden_size\": 64, \"intermediate_size\": 1, \"num_attention_heads\": 4,"
+                + " \"num_hidden_layers\": 1, \"vocab_size\": 300, ";
+        assertMessage(sizes + "\"bos_token_id\": 4094, \"eos_token_id\": 299}",
+                "cfg.json: bos_token_id 4094 is outside the vocabulary: vocab_size is 300, so ids run from 0 to 299");
+        assertMessage(sizes + "\"bos_token_id\": 0, \"eos_token_id\": [5, 300]}",
+                "cfg.json: eos_token_id 300 is outside the vocabulary: vocab_size is 300, so ids run from 0 to 299");
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> LlamaPresets.tiny().toBuilder().optBosTokenId(-1).build());
+        assertEquals("bos_token_id -1 is outside the vocabulary: vocab_size is 4096, so ids run from 0 to 4095",
+                negative.getMessage());
+        IllegalArgumentException shrunk = assertThrows(IllegalArgumentException.class,
+                () -> LlamaPresets.tiny().toBuilder().setVocabSize(300).build());
+        assertTrue(shrunk.getMessage().startsWith("bos_token_id 4094 is outside the vocabulary"), shrunk.getMessage());
+    }
+
+    @Test
+    void aResizedVocabularyKeepsTheSpecialTokensAtItsEnd() {
+        LlamaConfig tiny = LlamaPresets.tiny().withVocabSize(300);
+        assertEquals(300, tiny.vocabSize());
+        assertEquals(298, tiny.bosTokenId());
+        assertEquals(List.of(299), tiny.eosTokenIds());
+        LlamaConfig llama = LlamaPresets.llama31_8b().withVocabSize(1000);
+        assertEquals(1000 - 256, llama.bosTokenId());
+        assertEquals(List.of(1000 - 255, 1000 - 248, 1000 - 247), llama.eosTokenIds());
+        IllegalArgumentException tooSmall = assertThrows(IllegalArgumentException.class,
+                () -> LlamaPresets.llama31_8b().withVocabSize(200));
+        assertEquals("vocab_size 200 is too small: bos_token_id 128000 sits 256 ids from the end of a vocabulary of"
+                + " 128256, and the special tokens keep their place at the end", tooSmall.getMessage());
+    }
+
     private static void assertMessage(String json, String expected) {
         TopiaryException e = assertThrows(TopiaryException.class, () -> LlamaConfig.fromJson(json, "cfg.json"));
         assertTrue(e.getMessage().startsWith("cfg.json") && e.getMessage().contains(expected), e.getMessage());

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.TopiaryException;
 import dev.topiary.io.SafetensorsReader;
 import dev.topiary.io.TensorDType;
+import dev.topiary.io.TensorValuePatch;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaConfig;
 import dev.topiary.llama.LlamaLayout;
@@ -164,6 +165,21 @@ class QuantizedModelTest {
         Files.writeString(config, Files.readString(config).replace("\"int4\"", "\"int8\""));
         TopiaryException e = assertThrows(TopiaryException.class, () -> QuantizedCheckpoint.load(out, Device.cpu()));
         assertTrue(e.getMessage().contains(".qweight") && e.getMessage().contains("I8"), e.getMessage());
+    }
+
+    @Test
+    void aNonFiniteScaleIsRefusedNamingItsTensor(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("q8");
+        String name = LlamaLayout.linearWeights(CONFIG).get(0);
+        try (Llama model = Llama.random(CONFIG, 4, Device.cpu(), DataType.FLOAT32);
+                QuantizedModel q = ModelQuantizer.quantize(model, QuantScheme.INT8)) {
+            QuantizedCheckpoint.save(q, out);
+        }
+        Path weights = out.resolve("model.safetensors");
+        TensorValuePatch.overwrite(weights, name + ".scales", 3, Float.NaN);
+        TopiaryException e = assertThrows(TopiaryException.class, () -> QuantizedCheckpoint.load(out, Device.cpu()));
+        assertTrue(e.getMessage().startsWith(weights + ": tensor '" + name + ".scales' holds NaN at flat index 3;"),
+                e.getMessage());
     }
 
     private static double relativeError(float[][] a, float[][] b) {

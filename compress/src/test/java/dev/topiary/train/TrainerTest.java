@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TrainerTest {
 
-    static final LlamaConfig CONFIG = LlamaPresets.tiny().toBuilder()
+    static final LlamaConfig CONFIG = LlamaPresets.tiny().withVocabSize(64).toBuilder()
             .setNumHiddenLayers(2).setHiddenSize(32).setIntermediateSize(112).setNumAttentionHeads(4)
-            .optNumKeyValueHeads(2).optHeadDim(8).setVocabSize(64).build();
+            .optNumKeyValueHeads(2).optHeadDim(8).build();
 
     /**
      * Sequences of a learnable rule (each token is 5 x the previous + 1, mod 61) from random starts: batch i is a

@@ -50,9 +50,16 @@ final class EvalCommand implements Callable<Integer> {
             throw new TopiaryException("--seq-len and --batch-size must be positive and --max-tokens >= 0");
         }
         try (Llama llama = model.load(); Corpus.Opened input = Corpus.of(data, model.model).open()) {
+            int maxPositions = llama.config().maxPositionEmbeddings();
+            if (sequenceLength > maxPositions) {
+                Warnings.warn(spec, "--seq-len " + sequenceLength + " exceeds the model's max_position_embeddings ("
+                        + maxPositions + "); evaluating windows of " + maxPositions);
+            }
             LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, input.dataset(),
-                    Math.min(sequenceLength, llama.config().maxPositionEmbeddings()), batchSize, maxTokens,
-                    Cancellation.none());
+                    Math.min(sequenceLength, maxPositions), batchSize, maxTokens, Cancellation.none());
+            if (metrics.warning() != null) {
+                Warnings.warn(spec, metrics.warning());
+            }
             ObjectNode json = new ObjectMapper().createObjectNode();
             json.put("loss", metrics.loss());
             json.put("perplexity", metrics.perplexity());

@@ -51,7 +51,31 @@ final class GenerateCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             out.println(tokenizer.decode(continuation));
             out.flush();
+            warnOfUndecodable(tokenizer, llama.config().vocabSize(), continuation);
+            String limit = Generator.contextLimitWarning(llama.config(), ids.length, continuation, options);
+            if (limit != null) {
+                Warnings.warn(spec, limit);
+            }
         }
         return 0;
+    }
+
+    // Once per run, however many there are: decode already shows each in the text as <unk:ID>.
+    private void warnOfUndecodable(Tokenizer tokenizer, int modelVocabulary, int[] continuation) {
+        int count = 0;
+        int first = -1;
+        for (int id : continuation) {
+            if (!tokenizer.canDecode(id)) {
+                if (count == 0) {
+                    first = id;
+                }
+                count++;
+            }
+        }
+        if (count > 0) {
+            Warnings.warn(spec, "the model generated " + count + " id" + (count == 1 ? "" : "s") + " (first " + first
+                    + ") that " + tokenizer.file() + " cannot decode: it holds " + tokenizer.vocabularySize()
+                    + " ids, the model's vocabulary " + modelVocabulary + "; shown as <unk:ID>");
+        }
     }
 }

@@ -35,7 +35,8 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--ffn", paramLabel = "N", description = "override intermediate_size")
     Integer ffn;
 
-    @Option(names = "--vocab", paramLabel = "N", description = "override vocab_size")
+    @Option(names = "--vocab", paramLabel = "N",
+            description = "override vocab_size; bos and eos ids keep their place at its end")
     Integer vocab;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "initialisation seed (default: 0)")
@@ -55,7 +56,8 @@ final class InitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LlamaConfig base = LlamaPresets.named(preset);
         LlamaConfig config = Options.check(() -> {
-            LlamaConfig.Builder b = base.toBuilder();
+            // The special tokens stay at the end of a resized vocabulary, where the presets put them.
+            LlamaConfig.Builder b = (vocab == null ? base : base.withVocabSize(vocab)).toBuilder();
             if (layers != null) {
                 b.setNumHiddenLayers(layers);
             }
@@ -64,9 +66,6 @@ final class InitCommand implements Callable<Integer> {
             }
             if (ffn != null) {
                 b.setIntermediateSize(ffn);
-            }
-            if (vocab != null) {
-                b.setVocabSize(vocab);
             }
             return b.build();
         });

@@ -51,6 +51,23 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void initWithAVocabularyPutsBeginAndEndAtItsLastIds() throws IOException {
+        assertEquals(256, LlamaConfig.read(model).bosTokenId());
+        assertEquals(List.of(257), LlamaConfig.read(model).eosTokenIds());
+        Path small = dir.resolve("vocab300");
+        CommandRun r = CommandRun.run("init", "--preset", "tiny", "--layers", "1", "--hidden", "16", "--ffn", "56",
+                "--vocab", "300", "--output", small.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode config = new ObjectMapper().readTree(small.resolve("config.json").toFile());
+        assertEquals(300, config.get("vocab_size").asInt());
+        assertEquals(298, config.get("bos_token_id").asInt());
+        assertEquals(299, config.get("eos_token_id").asInt());
+        assertError(CommandRun.run("init", "--preset", "llama-3.1-8b", "--vocab", "100", "--output",
+                dir.resolve("bad").toString()), "vocab_size 100 is too small: bos_token_id 128000 sits 256 ids from"
+                + " the end of a vocabulary of 128256");
+    }
+
+    @Test
     void logitsPrintsOneJsonObjectWithEveryPosition() throws IOException {
         CommandRun r = CommandRun.run("logits", "--model", model.toString(), "--ids", "256,72,105");
         assertEquals(0, r.code(), r.err());
@@ -103,6 +120,79 @@ class TopiaryCommandTest {
             assertEquals((data.totalTokens() - 1) / 16 * 16, expected.tokens());
         }
         assertError(CommandRun.run("eval", "--model", model.toString(), "--data", dir.resolve("nothing").toString()), "nothing");
+    }
+
+    @Test
+    void evalOnADatasetShorterThanOneSequenceSaysSoOnStandardError() throws IOException {
+        Path text = dir.resolve("short.jsonl");
+        Files.writeString(text, "{\"text\": \"Hi there\"}\n");
+        CommandRun full = CommandRun.run("eval", "--model", model.toString(), "--data", text.toString(), "--seq-len", "4");
+        assertEquals(0, full.code(), full.err());
+        assertEquals("", full.err(), "whole windows: nothing to say");
+
+        CommandRun r = CommandRun.run("eval", "--model", model.toString(), "--data", text.toString());
+        assertEquals(0, r.code(), r.err());
+        long predicted = new ObjectMapper().readTree(r.out()).get("tokens").asLong();
+        // BOS, the 8 bytes of the text and the end-of-document token: all but the first are predicted.
+        assertEquals(9, predicted);
+        assertEquals("topiary eval: warning: the dataset holds 10 tokens, fewer than one sequence of 256+1; evaluated"
+                + " one sequence of 9 predicted tokens" + System.lineSeparator(), r.err());
+
+        CommandRun longer = CommandRun.run("eval", "--model", model.toString(), "--data", text.toString(),
+                "--seq-len", "4096");
+        assertEquals(0, longer.code(), longer.err());
+        assertEquals(List.of("topiary eval: warning: --seq-len 4096 exceeds the model's max_position_embeddings (2048);"
+                + " evaluating windows of 2048", "topiary eval: warning: the dataset holds 10 tokens, fewer than one"
+                + " sequence of 2048+1; evaluated one sequence of 9 predicted tokens"), longer.err().lines().toList());
+    }
+
+    @Test
+    void generateStoppedByMaxPositionEmbeddingsSaysSoOnStandardError() throws IOException {
+        Path limited = dir.resolve("limited");
+        Files.createDirectories(limited);
+        for (String file : List.of("model.safetensors", "tokenizer.json")) {
+            Files.copy(model.resolve(file), limited.resolve(file));
+        }
+        Files.writeString(limited.resolve("config.json"), Files.readString(model.resolve("config.json"))
+                .replace("\"max_position_embeddings\" : 2048", "\"max_position_embeddings\" : 8"));
+        assertEquals(8, LlamaConfig.read(limited).maxPositionEmbeddings());
+        CommandRun r = CommandRun.run("generate", "--model", limited.toString(), "--prompt", "Hi", "--max-tokens", "20");
+        assertEquals(0, r.code(), r.err());
+        try (Tokenizer tokenizer = Tokenizer.load(limited);
+                Llama llama = LlamaCheckpoint.load(limited, Device.cpu(), DataType.FLOAT32)) {
+            int[] prompt = tokenizer.encode("Hi");
+            int[] continuation = Generator.generate(llama, prompt, GenerationOptions.greedy(20));
+            assertEquals(8 - prompt.length, continuation.length, "the premise: no end token before the limit");
+            assertEquals(tokenizer.decode(continuation) + System.lineSeparator(), r.out());
+            assertEquals("topiary generate: warning: generation stopped at max_position_embeddings (8) after "
+                    + continuation.length + " tokens, of the 20 asked for (the prompt holds " + prompt.length + ")"
+                    + System.lineSeparator(), r.err());
+        }
+    }
+
+    @Test
+    void generateShowsIdsTheTokenizerLacksAndWarnsOnce() throws IOException {
+        Path wide = dir.resolve("wide");
+        assertEquals(0, CommandRun.run("init", "--preset", "tiny", "--layers", "1", "--hidden", "16", "--ffn", "56",
+                "--vocab", "1024", "--seed", "1", "--output", wide.toString()).code());
+        BpeModel.bytesOnly().write(wide.resolve("tokenizer.json"));
+        // Sampled from near-uniform logits, most ids lie beyond the tokenizer's 258.
+        CommandRun r = CommandRun.run("generate", "--model", wide.toString(), "--prompt", "Hi", "--max-tokens", "30",
+                "--temperature", "1");
+        assertEquals(0, r.code(), r.err());
+        try (Tokenizer tokenizer = Tokenizer.load(wide);
+                Llama llama = LlamaCheckpoint.load(wide, Device.cpu(), DataType.FLOAT32)) {
+            int[] continuation = Generator.generate(llama, tokenizer.encode("Hi"),
+                    GenerationOptions.sampled(30, 1, 1, 0));
+            List<Integer> unknown = java.util.Arrays.stream(continuation).filter(id -> id >= 258).boxed().toList();
+            assertTrue(!unknown.isEmpty(), "the premise: the model emits ids past the tokenizer's 258");
+            assertEquals(tokenizer.decode(continuation) + System.lineSeparator(), r.out());
+            assertTrue(r.out().contains("<unk:" + unknown.get(0) + ">"), r.out());
+            assertEquals("topiary generate: warning: the model generated " + unknown.size() + " id"
+                    + (unknown.size() == 1 ? "" : "s") + " (first " + unknown.get(0) + ") that "
+                    + wide.resolve("tokenizer.json") + " cannot decode: it holds 258 ids, the model's vocabulary 1024;"
+                    + " shown as <unk:ID>" + System.lineSeparator(), r.err());
+        }
     }
 
     @Test
