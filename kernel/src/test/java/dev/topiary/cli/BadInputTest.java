@@ -4,13 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.data.BpeModel;
 import dev.topiary.io.FileTree;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -26,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * table.
  */
 class BadInputTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path root;
@@ -160,7 +167,22 @@ class BadInputTest {
                 new Case("tokenizer.json is a directory", d -> args(d, "generate", "--model",
                         tokenizerDirectory(d), "--prompt", "Hi"), "tokenizer.json is a directory"),
                 new Case("weights are a dangling link", d -> args(d, "generate", "--model", weights(d, true),
-                        "--prompt", "Hi"), "model.safetensors is a link to gone, which does not exist"));
+                        "--prompt", "Hi"), "model.safetensors is a link to gone, which does not exist"),
+                // Weights that would load as garbage.
+                new Case("a NaN among the weights", d -> args(d, "logits", "--model", corrupted(d, (header, data) ->
+                        data.putFloat(offset(header, "model.norm.weight") + 4 * 3, Float.NaN)), "--ids", "1,2"),
+                        "model.safetensors: tensor 'model.norm.weight' holds NaN at flat index 3; tensor values must"
+                                + " be finite"),
+                new Case("an infinity among the weights", d -> args(d, "eval", "--model", corrupted(d,
+                        (header, data) -> data.putFloat(offset(header, "model.embed_tokens.weight"),
+                                Float.NEGATIVE_INFINITY)), "--data", Files.writeString(d.resolve("t.txt"),
+                                "Hello there.").toString()),
+                        "tensor 'model.embed_tokens.weight' holds -Inf at flat index 0"),
+                new Case("overlapping data_offsets", d -> args(d, "logits", "--model", corrupted(d, (header, data) -> {
+                    ObjectNode norm = (ObjectNode) header.get("model.norm.weight");
+                    long begin = offset(header, "model.layers.0.input_layernorm.weight");
+                    norm.putArray("data_offsets").add(begin).add(begin + 4L * 32);
+                }), "--ids", "1"), "model.norm.weight"));
     }
 
     @TestFactory
@@ -246,6 +268,38 @@ class BadInputTest {
             Files.createDirectory(broken.resolve("model.safetensors"));
         }
         return broken.toString();
+    }
+
+    /** Changes the header or the data of a copy of the model's weights. */
+    @FunctionalInterface
+    interface Corruption {
+        void apply(ObjectNode header, ByteBuffer data);
+    }
+
+    /** A copy of the model (config, tokenizer) whose model.safetensors has been through {@code corruption}. */
+    private static String corrupted(Path d, Corruption corruption) throws IOException {
+        Path broken = Files.createDirectory(d.resolve("broken"));
+        for (String file : new String[] {"config.json", "tokenizer.json"}) {
+            Files.copy(model.resolve(file), broken.resolve(file));
+        }
+        ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(model.resolve("model.safetensors")))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        int headerLength = (int) file.getLong(0);
+        ObjectNode header = (ObjectNode) JSON.readTree(new String(file.array(), 8, headerLength,
+                StandardCharsets.UTF_8));
+        ByteBuffer data = ByteBuffer.wrap(Arrays.copyOfRange(file.array(), 8 + headerLength, file.capacity()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        corruption.apply(header, data);
+        byte[] json = JSON.writeValueAsBytes(header);
+        ByteBuffer out = ByteBuffer.allocate(8 + json.length + data.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(json.length).put(json).put(data.array());
+        Files.write(broken.resolve("model.safetensors"), out.array());
+        return broken.toString();
+    }
+
+    /** Where a tensor's bytes begin in the data section. */
+    private static int offset(ObjectNode header, String tensor) {
+        return header.get(tensor).get("data_offsets").get(0).asInt();
     }
 
     private static String s(Path dir, String relative) {
