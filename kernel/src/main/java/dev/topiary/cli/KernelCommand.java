@@ -4,7 +4,6 @@ import dev.topiary.TopiaryException;
 import dev.topiary.io.IoErrors;
 import dev.topiary.kernel.JShellSession;
 import dev.topiary.kernel.KernelServer;
-import dev.topiary.kernel.Renderer;
 import io.github.spencerpark.jupyter.kernel.KernelConnectionProperties;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -54,7 +53,7 @@ final class KernelCommand implements Callable<Integer> {
                     + e.getMessage());
         }
         checkAddress(properties);
-        try (JShellSession session = new JShellSession(new Renderer())) {
+        try (JShellSession session = new JShellSession()) {
             new KernelServer(properties, session, TopiaryVersion.version()).serve();
         }
         // Threads a cell started may still run; the kernel's life ends with the shutdown request.

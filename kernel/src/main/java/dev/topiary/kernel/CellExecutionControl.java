@@ -2,7 +2,6 @@ package dev.topiary.kernel;
 
 import dev.topiary.Cancellation;
 import dev.topiary.Monitor;
-import dev.topiary.ProgressListener;
 import dev.topiary.engine.Engines;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -13,8 +12,9 @@ import jdk.jshell.execution.DirectExecutionControl;
 /**
  * Runs JShell's snippets in the kernel's JVM, each on a thread of its own: the raw value of the last expression is
  * kept for rich display (JShell alone would give only its string), the thread's context class loader is the
- * cells' loader (ServiceLoader-based libraries need it), and the DSL's {@link Monitor} of the cell is current on
- * it, so progress becomes a bar and {@link #interrupt()} stops long work between steps.
+ * cells' loader (ServiceLoader-based libraries need it), the {@link NotebookCell} is bound to it for the notebook
+ * helpers, and the DSL's {@link Monitor} of the cell is current on it, so progress becomes a bar and
+ * {@link #interrupt()} stops long work between steps.
  */
 final class CellExecutionControl extends DirectExecutionControl {
 
@@ -22,7 +22,7 @@ final class CellExecutionControl extends DirectExecutionControl {
     static final long GRACE_MILLIS = 1500;
 
     private final SnippetLoader loader;
-    private final Supplier<ProgressListener> progress;
+    private final Supplier<NotebookCell> cell;
     private final AtomicInteger threads = new AtomicInteger();
     private volatile Thread running;
     private volatile Cancellation cancellation;
@@ -30,10 +30,11 @@ final class CellExecutionControl extends DirectExecutionControl {
     private volatile Object lastValue;
     private volatile Throwable lastFailure;
 
-    CellExecutionControl(SnippetLoader loader, Supplier<ProgressListener> progress) {
+    /** @param cell the cell running now, bound to each snippet's thread */
+    CellExecutionControl(SnippetLoader loader, Supplier<NotebookCell> cell) {
         super(loader);
         this.loader = loader;
-        this.progress = progress;
+        this.cell = cell;
     }
 
     /** Forgets the last value and failure and any interrupt that came while no cell ran: a new cell begins. */
@@ -106,9 +107,11 @@ final class CellExecutionControl extends DirectExecutionControl {
         Object[] value = new Object[1];
         Throwable[] failure = new Throwable[1];
         Cancellation cellCancellation = Cancellation.none();
-        Monitor monitor = new Monitor(progress.get(), cellCancellation);
+        NotebookCell snippetCell = cell.get();
+        Monitor monitor = new Monitor(new ProgressBars(snippetCell.output()), cellCancellation);
         Thread thread = new Thread(() -> {
             try {
+                snippetCell.bindToThisThread();
                 // As on DJL's own thread: no autograd recording outside gradient collectors.
                 Engines.disableGradientsOnThisThread();
                 value[0] = Monitor.run(monitor, () -> {

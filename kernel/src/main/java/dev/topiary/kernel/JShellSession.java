@@ -1,5 +1,6 @@
 package dev.topiary.kernel;
 
+import dev.topiary.kernel.magic.Magic;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,24 +29,11 @@ import jdk.jshell.spi.ExecutionEnv;
 
 /**
  * One notebook's Java session: an in-process JShell whose snippets run through {@link CellExecutionControl}, with
- * Topiary's DSL imported. It evaluates cells (several snippets each), and answers completion, inspection and
- * completeness questions. Used by the Jupyter kernel and by headless notebook runs alike.
+ * the imports, renderers and magics of the {@link KernelLibrary kernel libraries} on the class path (Topiary's DSL
+ * among them). It evaluates cells (several snippets each), and answers completion, inspection and completeness
+ * questions. Used by the Jupyter kernel and by headless notebook runs alike.
  */
 public final class JShellSession implements AutoCloseable {
-
-    /** What every session imports: the DSL, its precisions, the notebook helpers and the everyday JDK packages. */
-    public static final List<String> IMPORTS = List.of(
-            "import java.util.*;",
-            "import java.util.stream.*;",
-            "import java.nio.file.*;",
-            "import dev.topiary.*;",
-            "import static dev.topiary.Precision.*;",
-            "import dev.topiary.embedded.TeacherRecipe;",
-            "import dev.topiary.io.Overwrite;",
-            "import static dev.topiary.kernel.Notebook.*;",
-            "import static dev.topiary.kernel.LossCurve.withLossCurve;",
-            "import dev.topiary.kernel.Plot;",
-            "import tech.tablesaw.api.*;");
 
     private final SnippetLoader loader;
     private final CellExecutionControl control;
@@ -54,7 +42,7 @@ public final class JShellSession implements AutoCloseable {
     private final Renderer renderer;
     private final ConsoleStreams streams;
     private final SourceJavadoc javadoc;
-    private final Magics magics = new Magics(this);
+    private final Magics magics;
     private final Map<String, SnippetSource> sources = new ConcurrentHashMap<>();
     private volatile CellOutput output;
     private volatile Path notebookDirectory = Path.of("").toAbsolutePath();
@@ -62,14 +50,22 @@ public final class JShellSession implements AutoCloseable {
     /** Where a snippet came from: its cell's text and its offset in it. */
     private record SnippetSource(String cell, int offset) {}
 
-    public JShellSession(Renderer renderer) {
-        this.renderer = renderer;
+    /**
+     * A session with the libraries found on the kernel's class path (see {@link KernelLibrary#load}).
+     *
+     * @throws IllegalStateException when a library's import is rejected or two libraries define one magic
+     */
+    public JShellSession() {
         this.streams = new ConsoleStreams(() -> output);
         String kernelClassPath = System.getProperty("java.class.path");
         this.loader = new SnippetLoader(JShellSession.class.getClassLoader(), Arrays.stream(
                 kernelClassPath.split(File.pathSeparator)).map(e -> Path.of(e).toAbsolutePath())
                 .collect(Collectors.toSet()));
-        this.control = new CellExecutionControl(loader, () -> new ProgressBars(output));
+        List<KernelLibrary> libraries = KernelLibrary.load(loader.classLoader());
+        this.renderer = Renderer.of(libraries);
+        this.magics = new Magics(this, libraries);
+        this.control = new CellExecutionControl(loader,
+                () -> new NotebookCell(output, renderer, notebookDirectory));
         this.shell = JShell.builder()
                 .executionEngine(new ExecutionControlProvider() {
                     @Override
@@ -91,13 +87,15 @@ public final class JShellSession implements AutoCloseable {
         shell.addToClasspath(kernelClassPath);
         this.analysis = shell.sourceCodeAnalysis();
         this.javadoc = new SourceJavadoc(loader.classLoader());
-        for (String line : IMPORTS) {
-            List<SnippetEvent> events = shell.eval(line);
-            if (events.isEmpty() || events.get(0).status() == Snippet.Status.REJECTED) {
-                throw new IllegalStateException("the session could not import: " + line);
+        for (KernelLibrary library : libraries) {
+            for (String line : library.imports()) {
+                List<SnippetEvent> events = shell.eval(line);
+                if (events.isEmpty() || events.get(0).status() == Snippet.Status.REJECTED) {
+                    throw new IllegalStateException("the session could not import " + line + " for "
+                            + library.getClass().getName());
+                }
             }
         }
-        Notebook.attach(this);
     }
 
     private static String emptySourcePath() {
@@ -110,13 +108,9 @@ public final class JShellSession implements AutoCloseable {
         }
     }
 
-    /** The output of the cell running now (or last), for the notebook helpers. */
-    CellOutput output() {
-        return output;
-    }
-
-    Renderer renderer() {
-        return renderer;
+    /** The magics of the session's libraries, in their order. */
+    public List<Magic> magics() {
+        return magics.all();
     }
 
     /**
@@ -326,7 +320,6 @@ public final class JShellSession implements AutoCloseable {
 
     @Override
     public void close() {
-        Notebook.detach(this);
         shell.close();
         streams.close();
     }

@@ -28,14 +28,16 @@ public final class LossCurve implements ProgressListener {
     static final long UPDATE_MILLIS = 5000;
 
     private final String title;
+    private final NotebookCell cell;
     private final ProgressListener forward;
     private final Map<String, List<double[]>> series = new LinkedHashMap<>();
     private final String displayId = "loss-curve-" + UUID.randomUUID();
     private boolean shown;
     private long lastDrawn;
 
-    private LossCurve(String title, ProgressListener forward) {
+    private LossCurve(String title, NotebookCell cell, ProgressListener forward) {
         this.title = title;
+        this.cell = cell;
         this.forward = forward;
     }
 
@@ -46,9 +48,9 @@ public final class LossCurve implements ProgressListener {
      * @throws IllegalStateException outside a notebook cell
      */
     public static <T> T withLossCurve(String title, Supplier<T> work) {
-        Notebook.current();
+        NotebookCell cell = NotebookCell.current();
         Monitor outer = Monitor.current();
-        LossCurve curve = new LossCurve(title, outer.listener());
+        LossCurve curve = new LossCurve(title, cell, outer.listener());
         try {
             return Monitor.run(new Monitor(curve, outer.cancellation()), work);
         } finally {
@@ -76,19 +78,18 @@ public final class LossCurve implements ProgressListener {
             return;
         }
         lastDrawn = System.nanoTime();
-        JShellSession session = Notebook.current();
         // The library first, as an output of its own: rendered into the figure, the first redraw would drop it.
-        MimeBundle library = shown ? null : session.renderer().plotlyLibrary();
+        MimeBundle library = shown ? null : PlotlyLibrary.standalone(cell.renderer());
         if (library != null) {
-            session.output().display(library, null);
+            cell.output().display(library, null);
         }
-        MimeBundle figure = session.renderer().render(figure());
+        MimeBundle figure = cell.renderer().render(figure());
         MimeBundle withText = new MimeBundle(withPlain(figure.data(), summary()), figure.metadata());
         if (!shown) {
-            session.output().display(withText, displayId);
+            cell.output().display(withText, displayId);
             shown = true;
         } else {
-            session.output().updateDisplay(withText, displayId);
+            cell.output().updateDisplay(withText, displayId);
         }
     }
 

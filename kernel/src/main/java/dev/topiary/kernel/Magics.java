@@ -1,11 +1,7 @@
 package dev.topiary.kernel;
 
 import dev.topiary.kernel.magic.JShellCommandMagic;
-import dev.topiary.kernel.magic.JarsMagic;
-import dev.topiary.kernel.magic.LsMagic;
 import dev.topiary.kernel.magic.Magic;
-import dev.topiary.kernel.magic.MavenMagic;
-import dev.topiary.kernel.magic.TimeMagic;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,19 +11,36 @@ import java.util.Map;
  * Runs a cell that may hold magics: a first line {@code %%name args} hands the whole cell to a cell magic;
  * otherwise the cell is cut into pieces, each line magic ({@code %name args}, or a JShell command such as
  * {@code /vars}) one piece and each run of Java lines another, run in order until one fails. The cell's value
- * is the last piece's.
+ * is the last piece's. The magics are those of the session's libraries; a bare JShell command runs the
+ * {@code %jshell} magic.
  */
 final class Magics {
 
     private final JShellSession session;
     private final Map<String, Magic> magics = new LinkedHashMap<>();
 
-    Magics(JShellSession session) {
+    /**
+     * @throws IllegalStateException when two libraries define magics of the same name
+     */
+    Magics(JShellSession session, List<KernelLibrary> libraries) {
         this.session = session;
-        List<Magic> all = new ArrayList<>(List.of(new TimeMagic(), new JarsMagic(), new MavenMagic(),
-                new JShellCommandMagic()));
-        all.add(new LsMagic(all));
-        all.forEach(m -> magics.put(m.name(), m));
+        Map<String, KernelLibrary> definedBy = new LinkedHashMap<>();
+        for (KernelLibrary library : libraries) {
+            for (Magic m : library.magics()) {
+                KernelLibrary earlier = definedBy.putIfAbsent(m.name(), library);
+                if (earlier != null) {
+                    throw new IllegalStateException("%" + m.name() + " is defined by both " + earlier.getClass()
+                            .getName() + " and " + library.getClass().getName() + "; leave one of them out of the"
+                            + " class path");
+                }
+                magics.put(m.name(), m);
+            }
+        }
+    }
+
+    /** The magics, in their libraries' order. */
+    List<Magic> all() {
+        return List.copyOf(magics.values());
     }
 
     CellResult execute(String code, CellOutput output) {
@@ -73,10 +86,8 @@ final class Magics {
     }
 
     private CellResult runLine(String line, CellOutput output) {
-        if (line.startsWith("/")) {
-            return magics.get("jshell").run(line, null, session, output);
-        }
-        String[] nameAndArguments = line.substring(1).split("\\s+", 2);
+        String[] nameAndArguments = line.startsWith("/") ? new String[] {"jshell", line}
+                : line.substring(1).split("\\s+", 2);
         Magic magic = magics.get(nameAndArguments[0]);
         if (magic == null) {
             return unknown("%" + nameAndArguments[0]);

@@ -6,22 +6,12 @@ import java.util.UUID;
 /**
  * What cells call to show things: imported statically in every session, so a cell writes {@code display(plan)},
  * {@code updateDisplay(id, newValue)} or {@code clearOutput()}. Values are rendered as a cell's last expression is.
+ * The helpers are static so that cells can call them unqualified; they act on the cell that the calling thread
+ * works for (see {@link NotebookCell}): the cell's own thread, or a thread the cell started.
  */
 public final class Notebook {
 
-    private static volatile JShellSession session;
-
     private Notebook() {}
-
-    static void attach(JShellSession s) {
-        session = s;
-    }
-
-    static void detach(JShellSession s) {
-        if (session == s) {
-            session = null;
-        }
-    }
 
     /**
      * Shows {@code value} in the running cell's output and returns the display id through which
@@ -29,8 +19,8 @@ public final class Notebook {
      */
     public static String display(Object value) {
         String id = "display-" + UUID.randomUUID();
-        JShellSession s = current();
-        s.output().display(s.renderer().render(value), id);
+        NotebookCell cell = NotebookCell.current();
+        cell.output().display(cell.renderer().render(value), id);
         return id;
     }
 
@@ -40,8 +30,8 @@ public final class Notebook {
             throw new IllegalArgumentException("updateDisplay needs the id that display(...) returned, got "
                     + (displayId == null ? "null" : "an empty string"));
         }
-        JShellSession s = current();
-        s.output().updateDisplay(s.renderer().render(value), displayId);
+        NotebookCell cell = NotebookCell.current();
+        cell.output().updateDisplay(cell.renderer().render(value), displayId);
     }
 
     /** Clears the running cell's output. */
@@ -51,7 +41,7 @@ public final class Notebook {
 
     /** Clears the running cell's output; with {@code wait}, when the next output arrives, so it does not flicker. */
     public static void clearOutput(boolean wait) {
-        current().output().clear(wait);
+        NotebookCell.current().output().clear(wait);
     }
 
     /**
@@ -60,16 +50,7 @@ public final class Notebook {
      * executed notebook is written to.
      */
     public static Path notebookDirectory() {
-        JShellSession s = session;
-        return s != null ? s.notebookDirectory() : Path.of("").toAbsolutePath();
-    }
-
-    /** The session of the running cell, for the helpers in this package. */
-    static JShellSession current() {
-        JShellSession s = session;
-        if (s == null || s.output() == null) {
-            throw new IllegalStateException("display, updateDisplay and clearOutput work inside a notebook cell only");
-        }
-        return s;
+        NotebookCell cell = NotebookCell.currentOrNull();
+        return cell != null ? cell.notebookDirectory() : Path.of("").toAbsolutePath();
     }
 }

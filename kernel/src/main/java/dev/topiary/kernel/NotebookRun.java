@@ -69,7 +69,7 @@ public final class NotebookRun {
         writeKernelMetadata(nb);
         ExecutedNotebookFile.mark(nb);
         NotebookOutputs outputs = new NotebookOutputs(terminal, terminalErrors);
-        try (JShellSession session = new JShellSession(new Renderer())) {
+        try (JShellSession session = new JShellSession()) {
             session.notebookDirectory(out.toAbsolutePath().getParent());
             CountDownLatch written = new CountDownLatch(1);
             Thread onExit = stopOnExit(session, written);

@@ -17,7 +17,8 @@ import java.util.zip.GZIPOutputStream;
 final class PlotlyLibrary {
 
     static final String VERSION = "2.35.3";
-    private static final String RESOURCE = "META-INF/resources/webjars/plotly.js-dist/" + VERSION + "/plotly.js";
+    /** Where the library is on the class path; also its name for {@link Renderer#firstOnPage}. */
+    static final String RESOURCE = "META-INF/resources/webjars/plotly.js-dist/" + VERSION + "/plotly.js";
 
     private static volatile String loader;
 
@@ -44,6 +45,17 @@ final class PlotlyLibrary {
             loader = script;
         }
         return script;
+    }
+
+    /**
+     * The library as an output of its own, when the session's page does not have it yet (else null): for figures
+     * that will be replaced in place, whose outputs must not be the library's only carrier.
+     */
+    static MimeBundle standalone(Renderer renderer) {
+        if (!renderer.firstOnPage(RESOURCE)) {
+            return null;
+        }
+        return MimeBundle.html(loaderScript(), "(plotly.js " + VERSION + " loaded for the figures below)");
     }
 
     private static byte[] read() {

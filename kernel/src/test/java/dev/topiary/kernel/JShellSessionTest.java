@@ -19,7 +19,7 @@ class JShellSessionTest {
 
     @BeforeAll
     static void start() {
-        session = new JShellSession(new Renderer());
+        session = new JShellSession();
     }
 
     @AfterAll

@@ -27,7 +27,7 @@ class MagicsTest {
 
     @BeforeAll
     static void start() {
-        session = new JShellSession(new Renderer());
+        session = new JShellSession();
     }
 
     @AfterAll

@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,13 @@ import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
-/** Rich renderings against what they must contain. */
+/** Topiary's rich renderings against what they must contain. */
 class RendererTest {
+
+    /** A session's renderer with Topiary's renderers only. */
+    private static Renderer topiary() {
+        return Renderer.of(List.of(new TopiaryLibrary()));
+    }
 
     @Test
     void aTableIsAnHtmlTableWithItsHeadAndTail() {
@@ -28,7 +34,7 @@ class RendererTest {
             losses[i] = i / 4.0;
         }
         Table table = Table.create("results", StringColumn.create("model", names), DoubleColumn.create("loss", losses));
-        MimeBundle b = new Renderer().render(table);
+        MimeBundle b = topiary().render(table);
         String html = (String) b.data().get(MimeBundle.HTML);
         assertTrue(html.contains("results: 30 rows x 2 columns"), html);
         assertTrue(html.contains("<th>model</th>") && html.contains("<th>loss</th>"), html);
@@ -40,7 +46,7 @@ class RendererTest {
 
     @Test
     void theFirstFigureCarriesPlotlyAndLaterOnesDoNot() throws IOException {
-        Renderer renderer = new Renderer();
+        Renderer renderer = topiary();
         MimeBundle first = renderer.render(Plot.line("Loss", "step", "loss",
                 Map.of("train", new double[][] {{1, 2, 3}, {4.5, 3.25, 2.125}})));
         String html = (String) first.data().get(MimeBundle.HTML);
@@ -61,10 +67,10 @@ class RendererTest {
 
     @Test
     void theLibraryCanTravelAloneOnceAndThenNoFigureCarriesIt() {
-        Renderer renderer = new Renderer();
-        MimeBundle library = renderer.plotlyLibrary();
+        Renderer renderer = topiary();
+        MimeBundle library = PlotlyLibrary.standalone(renderer);
         assertTrue(((String) library.data().get(MimeBundle.HTML)).contains("var packed"));
-        assertEquals(null, renderer.plotlyLibrary(), "once per session");
+        assertEquals(null, PlotlyLibrary.standalone(renderer), "once per session");
         MimeBundle figure = renderer.render(Plot.line("Loss", "step", "loss",
                 Map.of("train", new double[][] {{1}, {2}})));
         assertFalse(((String) figure.data().get(MimeBundle.HTML)).contains("var packed"));
@@ -95,7 +101,7 @@ class RendererTest {
         BufferedImage image = new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB);
         image.setRGB(0, 0, 0xff0000);
         image.setRGB(2, 1, 0x00ff7f);
-        MimeBundle b = new Renderer().render(image);
+        MimeBundle b = topiary().render(image);
         BufferedImage back = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(
                 (String) b.data().get(MimeBundle.PNG))));
         assertEquals(3, back.getWidth());
@@ -106,7 +112,7 @@ class RendererTest {
 
     @Test
     void cellsSeeTablesAndPlotsImported() {
-        try (JShellSession session = new JShellSession(new Renderer())) {
+        try (JShellSession session = new JShellSession()) {
             CellResult r = session.execute("Table.create(\"t\", DoubleColumn.create(\"x\", new double[] {1, 2}))",
                     new RecordingOutput());
             assertTrue(r.succeeded(), String.valueOf(r.error()));

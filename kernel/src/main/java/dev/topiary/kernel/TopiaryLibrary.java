@@ -1,0 +1,48 @@
+package dev.topiary.kernel;
+
+import dev.topiary.HtmlRenderable;
+import dev.topiary.kernel.magic.JShellCommandMagic;
+import dev.topiary.kernel.magic.JarsMagic;
+import dev.topiary.kernel.magic.LsMagic;
+import dev.topiary.kernel.magic.Magic;
+import dev.topiary.kernel.magic.MavenMagic;
+import dev.topiary.kernel.magic.TimeMagic;
+import java.awt.image.BufferedImage;
+import java.util.List;
+import tech.tablesaw.api.Table;
+import tech.tablesaw.plotly.components.Figure;
+
+/**
+ * Topiary's notebook support: the DSL, its precisions and the notebook helpers imported; Topiary's models, plans
+ * and reports and tablesaw tables shown as HTML tables, Plotly figures drawn offline and images as PNG; and the
+ * kernel's magics ({@code %time}, {@code %jars}, {@code %maven}, {@code %jshell}, {@code %lsmagic}).
+ */
+public final class TopiaryLibrary implements KernelLibrary {
+
+    @Override
+    public List<String> imports() {
+        return List.of(
+                "import dev.topiary.*;",
+                "import static dev.topiary.Precision.*;",
+                "import dev.topiary.embedded.TeacherRecipe;",
+                "import dev.topiary.io.Overwrite;",
+                "import static dev.topiary.kernel.Notebook.*;",
+                "import static dev.topiary.kernel.LossCurve.withLossCurve;",
+                "import dev.topiary.kernel.Plot;",
+                "import tech.tablesaw.api.*;");
+    }
+
+    @Override
+    public void registerRenderers(Renderer renderer) {
+        renderer.register(HtmlRenderable.class, (value, r) -> MimeBundle.html(value.toHtml(),
+                CellExecutionControl.text(value)));
+        renderer.register(Table.class, new TableRenderer());
+        renderer.register(Figure.class, new FigureRenderer());
+        renderer.register(BufferedImage.class, new PngRenderer());
+    }
+
+    @Override
+    public List<Magic> magics() {
+        return List.of(new TimeMagic(), new JarsMagic(), new MavenMagic(), new JShellCommandMagic(), new LsMagic());
+    }
+}

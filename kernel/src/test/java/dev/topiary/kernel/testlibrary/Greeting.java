@@ -1,0 +1,4 @@
+package dev.topiary.kernel.testlibrary;
+
+/** A value only {@link GreetingLibrary} knows how to show. */
+public record Greeting(String name) {}
