@@ -18,8 +18,6 @@ import io.github.spencerpark.jupyter.messages.request.InspectRequest;
 import io.github.spencerpark.jupyter.messages.request.IsCompleteRequest;
 import io.github.spencerpark.jupyter.messages.request.ShutdownRequest;
 import java.security.GeneralSecurityException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +30,7 @@ import org.zeromq.ZMQ;
 
 /**
  * The Jupyter protocol side of the kernel: basekernel's sockets and message framing, with Topiary's own handler
- * for every request, each reply carrying its {@code status}. Shell requests run one at a time on the shell
+ * for every request, each reply a {@link KernelReply} carrying its {@code status}. Shell requests run one at a time on the shell
  * thread; interrupt and shutdown arrive on the control channel's own thread, so they reach a busy cell.
  */
 public final class KernelServer {
@@ -62,13 +60,14 @@ public final class KernelServer {
         this.connection = new KernelConnection(properties);
         this.session = session;
         this.version = version;
-        connection.setHandler(MessageType.KERNEL_INFO_REQUEST, (env, m) -> replyOk(env, kernelInfo()));
+        connection.setHandler(MessageType.KERNEL_INFO_REQUEST, (env, m) -> reply(env,
+                new KernelReply.KernelInfo(version, Runtime.version().toString())));
         connection.setHandler(MessageType.EXECUTE_REQUEST, this::execute);
         connection.setHandler(MessageType.COMPLETE_REQUEST, this::complete);
         connection.setHandler(MessageType.INSPECT_REQUEST, this::inspect);
         connection.setHandler(MessageType.IS_COMPLETE_REQUEST, this::isComplete);
         connection.setHandler(MessageType.HISTORY_REQUEST, this::history);
-        connection.setHandler(MessageType.COMM_INFO_REQUEST, (env, m) -> replyOk(env, Map.of("comms", Map.of())));
+        connection.setHandler(MessageType.COMM_INFO_REQUEST, (env, m) -> reply(env, new KernelReply.CommInfo()));
         connection.setHandler(MessageType.COMM_OPEN_COMMAND, this::refuseComm);
         connection.setHandler(MessageType.COMM_MSG_COMMAND, (env, m) -> { });
         connection.setHandler(MessageType.COMM_CLOSE_COMMAND, (env, m) -> { });
@@ -102,25 +101,6 @@ public final class KernelServer {
         });
     }
 
-    private Map<String, Object> kernelInfo() {
-        Map<String, Object> language = new LinkedHashMap<>();
-        language.put("name", "java");
-        language.put("version", Runtime.version().toString());
-        language.put("mimetype", "text/x-java-source");
-        language.put("file_extension", ".jshell");
-        language.put("pygments_lexer", "java");
-        language.put("codemirror_mode", "text/x-java");
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("protocol_version", PROTOCOL_VERSION);
-        info.put("implementation", "topiary");
-        info.put("implementation_version", version);
-        info.put("language_info", language);
-        info.put("banner", "Topiary " + version + " on Java " + Runtime.version()
-                + ": the compression DSL is imported (Model, Precision, ...)");
-        info.put("help_links", List.of());
-        return info;
-    }
-
     private void execute(ShellReplyEnvironment env, Message<ExecuteRequest> message) {
         ExecuteRequest request = message.getContent();
         env.setBusyDeferIdle();
@@ -133,8 +113,6 @@ public final class KernelServer {
                     "execution_count", count));
         }
         CellResult result = session.execute(request.getCode(), output);
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("execution_count", count);
         if (result.succeeded()) {
             if (result.value() != null && !silent) {
                 Map<String, Object> content = IopubOutput.content(result.value(), null);
@@ -142,18 +120,10 @@ public final class KernelServer {
                 content.put("execution_count", count);
                 output.publish(MessageType.PUBLISH_EXECUTION_RESULT, content);
             }
-            reply.put("user_expressions", userExpressions(request.getUserExpr(), message));
-            reply.put("payload", List.of());
-            replyWithStatus(env, message, "ok", reply);
+            send(env, message, new KernelReply.ExecuteOk(count, userExpressions(request.getUserExpr(), message)));
         } else {
-            CellResult.Error error = result.error();
-            Map<String, Object> content = new LinkedHashMap<>();
-            content.put("ename", error.name());
-            content.put("evalue", error.message());
-            content.put("traceback", error.traceback());
-            output.publish(MessageType.PUBLISH_ERROR, content);
-            reply.putAll(content);
-            replyWithStatus(env, message, "error", reply);
+            output.publish(MessageType.PUBLISH_ERROR, KernelReply.ExecuteError.errorFields(result.error()));
+            send(env, message, new KernelReply.ExecuteError(count, result.error()));
         }
         if (store) {
             history.add(count, request.getCode(), result.value() == null ? null : result.value().plain());
@@ -165,25 +135,15 @@ public final class KernelServer {
     }
 
     /** Runs each user expression after the cell and returns its plain value or its error. */
-    private Map<String, Object> userExpressions(Map<String, String> expressions, Message<?> parent) {
-        Map<String, Object> results = new LinkedHashMap<>();
+    private Map<String, KernelReply.UserExpression> userExpressions(Map<String, String> expressions,
+            Message<?> parent) {
+        Map<String, KernelReply.UserExpression> results = new LinkedHashMap<>();
         if (expressions == null) {
             return results;
         }
         for (Map.Entry<String, String> e : expressions.entrySet()) {
             CellResult r = session.execute(e.getValue(), new IopubOutput(connection.getIOPub(), parent));
-            Map<String, Object> value = new LinkedHashMap<>();
-            if (r.succeeded()) {
-                value.put("status", "ok");
-                value.put("data", r.value() == null ? Map.of() : r.value().data());
-                value.put("metadata", Map.of());
-            } else {
-                value.put("status", "error");
-                value.put("ename", r.error().name());
-                value.put("evalue", r.error().message());
-                value.put("traceback", r.error().traceback());
-            }
-            results.put(e.getKey(), value);
+            results.put(e.getKey(), new KernelReply.UserExpression(r));
         }
         return results;
     }
@@ -203,7 +163,7 @@ public final class KernelServer {
             try {
                 if (queued.getHeader().getType() == MessageType.EXECUTE_REQUEST) {
                     env.setBusyDeferIdle();
-                    replyWithStatus(env, queued, "aborted", Map.of("execution_count", executionCount.get()));
+                    send(env, queued, new KernelReply.ExecuteAborted(executionCount.get()));
                 } else {
                     @SuppressWarnings({"unchecked", "rawtypes"})
                     ShellHandler handler =
@@ -225,34 +185,19 @@ public final class KernelServer {
         String code = request.getCode();
         int cursor = CodePoints.toCharOffset(code, request.getCursorPos());
         JShellSession.Completions completions = session.complete(code, cursor);
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("matches", completions.matches());
-        reply.put("cursor_start", CodePoints.toCodePointOffset(code, completions.start()));
-        reply.put("cursor_end", CodePoints.toCodePointOffset(code, completions.end()));
-        reply.put("metadata", Map.of());
-        replyOk(env, reply);
+        reply(env, new KernelReply.Complete(completions.matches(), CodePoints.toCodePointOffset(code,
+                completions.start()), CodePoints.toCodePointOffset(code, completions.end())));
     }
 
     private void inspect(ShellReplyEnvironment env, Message<InspectRequest> message) {
         InspectRequest request = message.getContent();
         String code = request.getCode();
         String text = session.inspect(code, CodePoints.toCharOffset(code, request.getCursorPos()));
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("found", !text.isEmpty());
-        reply.put("data", text.isEmpty() ? Map.of() : Map.of(MimeBundle.PLAIN, text));
-        reply.put("metadata", Map.of());
-        replyOk(env, reply);
+        reply(env, new KernelReply.Inspect(text));
     }
 
     private void isComplete(ShellReplyEnvironment env, Message<IsCompleteRequest> message) {
-        String status = session.completeness(message.getContent().getCode());
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("status", status);
-        if (status.equals("incomplete")) {
-            reply.put("indent", "    ");
-        }
-        env.setBusyDeferIdle();
-        env.reply(IopubOutput.message(env.getContext(), MessageType.IS_COMPLETE_REPLY, reply));
+        reply(env, new KernelReply.IsComplete(session.completeness(message.getContent().getCode())));
     }
 
     private void history(ShellReplyEnvironment env, Message<HistoryRequest> message) {
@@ -269,12 +214,7 @@ public final class KernelServer {
                 yield history.search(search.getPattern(), search.getMaxReturnLength(), search.filterUnique());
             }
         };
-        List<List<Object>> rows = new ArrayList<>();
-        for (History.Entry e : entries) {
-            Object cell = request.includeOutput() ? Arrays.asList(e.input(), e.output()) : e.input();
-            rows.add(List.of(History.SESSION, e.line(), cell));
-        }
-        replyOk(env, Map.of("history", rows));
+        reply(env, new KernelReply.HistoryEntries(entries, request.includeOutput()));
     }
 
     /** Topiary offers no comm targets: a frontend that opens one is told it is closed. */
@@ -288,27 +228,25 @@ public final class KernelServer {
 
     private void interrupt(ShellReplyEnvironment env, Message<?> message) {
         session.interrupt();
-        replyOk(env, Map.of());
+        reply(env, new KernelReply.Interrupt());
     }
 
     private void shutdown(ShellReplyEnvironment env, Message<ShutdownRequest> message) {
         boolean restart = message.getContent().isRestart();
-        replyOk(env, Map.of("restart", restart));
+        reply(env, new KernelReply.Shutdown(restart));
         env.resolveDeferrals();
         env.markForShutdown();
     }
 
-    /** Replies to {@code env}'s request with {@code content} and {@code "status": "ok"}, between busy and idle. */
-    private static void replyOk(ShellReplyEnvironment env, Map<String, ?> content) {
+    /** Replies to {@code env}'s request with {@code reply}, between busy and idle. */
+    private static void reply(ShellReplyEnvironment env, KernelReply reply) {
         env.setBusyDeferIdle();
-        replyWithStatus(env, env.getContext(), "ok", content);
+        send(env, env.getContext(), reply);
     }
 
-    private static void replyWithStatus(ShellReplyEnvironment env, MessageContext request, String status, Map<String, ?> content) {
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("status", status);
-        reply.putAll(content);
-        env.reply(IopubOutput.message(request, replyType(request.getHeader()), reply));
+    /** Sends {@code reply} to {@code request}, whose busy status is already published. */
+    private static void send(ShellReplyEnvironment env, MessageContext request, KernelReply reply) {
+        env.reply(IopubOutput.message(request, replyType(request.getHeader()), reply.content()));
     }
 
     /** The reply type of a request: {@code x_request} is answered by {@code x_reply}. */
