@@ -8,9 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import jdk.jshell.EvalException;
 import jdk.jshell.ExpressionSnippet;
@@ -42,7 +45,8 @@ public final class JShellSession implements AutoCloseable {
     private final Renderer renderer;
     private final ConsoleStreams streams;
     private final SourceJavadoc javadoc;
-    private final Magics magics;
+    private final Magics magics = new Magics(this);
+    private final Set<String> installedLibraries = new HashSet<>();
     private final Map<String, SnippetSource> sources = new ConcurrentHashMap<>();
     private volatile CellOutput output;
     private volatile Path notebookDirectory = Path.of("").toAbsolutePath();
@@ -51,7 +55,9 @@ public final class JShellSession implements AutoCloseable {
     private record SnippetSource(String cell, int offset) {}
 
     /**
-     * A session with the libraries found on the kernel's class path (see {@link KernelLibrary#load}).
+     * A session with the libraries found on the kernel's class path (see {@link KernelLibrary#load}; one that
+     * cannot be loaded is named in {@link #log()}); those that jars added later bring come with
+     * {@link #installNewLibraries}.
      *
      * @throws IllegalStateException when a library's import is rejected or two libraries define one magic
      */
@@ -61,9 +67,7 @@ public final class JShellSession implements AutoCloseable {
         this.loader = new SnippetLoader(JShellSession.class.getClassLoader(), Arrays.stream(
                 kernelClassPath.split(File.pathSeparator)).map(e -> Path.of(e).toAbsolutePath())
                 .collect(Collectors.toSet()));
-        List<KernelLibrary> libraries = KernelLibrary.load(loader.classLoader());
-        this.renderer = Renderer.of(libraries);
-        this.magics = new Magics(this, libraries);
+        this.renderer = new Renderer();
         this.control = new CellExecutionControl(loader,
                 () -> new NotebookCell(output, renderer, notebookDirectory));
         this.shell = JShell.builder()
@@ -87,15 +91,41 @@ public final class JShellSession implements AutoCloseable {
         shell.addToClasspath(kernelClassPath);
         this.analysis = shell.sourceCodeAnalysis();
         this.javadoc = new SourceJavadoc(loader.classLoader());
-        for (KernelLibrary library : libraries) {
-            for (String line : library.imports()) {
-                List<SnippetEvent> events = shell.eval(line);
-                if (events.isEmpty() || events.get(0).status() == Snippet.Status.REJECTED) {
-                    throw new IllegalStateException("the session could not import " + line + " for "
-                            + library.getClass().getName());
-                }
+        installNewLibraries(problem -> log().println("topiary kernel: " + problem));
+    }
+
+    /**
+     * Installs the libraries on the class path that the session does not have yet (those of jars added since it
+     * began; at its start, all), after those it has, in the order of their class names: their magics, imports
+     * and renderers.
+     *
+     * @param skipped told why a library that cannot be loaded is left out
+     * @return the class names of the libraries installed
+     * @throws IllegalStateException when one of a library's magics has the name of one there is already, or one
+     *     of its imports is rejected; the libraries before it stay installed, and it is not tried again
+     */
+    public List<String> installNewLibraries(Consumer<String> skipped) {
+        List<String> names = new ArrayList<>();
+        for (KernelLibrary library : KernelLibrary.load(loader.classLoader(), skipped)) {
+            String name = library.getClass().getName();
+            if (installedLibraries.add(name)) {
+                install(library);
+                names.add(name);
             }
         }
+        return names;
+    }
+
+    private void install(KernelLibrary library) {
+        magics.add(library);
+        for (String line : library.imports()) {
+            List<SnippetEvent> events = shell.eval(line);
+            if (events.isEmpty() || events.get(0).status() == Snippet.Status.REJECTED) {
+                throw new IllegalStateException("the session could not import " + line + " for "
+                        + library.getClass().getName());
+            }
+        }
+        library.registerRenderers(renderer);
     }
 
     private static String emptySourcePath() {

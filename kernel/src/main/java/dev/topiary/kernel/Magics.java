@@ -18,23 +18,31 @@ final class Magics {
 
     private final JShellSession session;
     private final Map<String, Magic> magics = new LinkedHashMap<>();
+    private final Map<String, KernelLibrary> definedBy = new LinkedHashMap<>();
+
+    /** No magics until libraries {@link #add} theirs. */
+    Magics(JShellSession session) {
+        this.session = session;
+    }
 
     /**
-     * @throws IllegalStateException when two libraries define magics of the same name
+     * Adds {@code library}'s magics after those there are.
+     *
+     * @throws IllegalStateException when a magic of the same name is there already (then none is added)
      */
-    Magics(JShellSession session, List<KernelLibrary> libraries) {
-        this.session = session;
-        Map<String, KernelLibrary> definedBy = new LinkedHashMap<>();
-        for (KernelLibrary library : libraries) {
-            for (Magic m : library.magics()) {
-                KernelLibrary earlier = definedBy.putIfAbsent(m.name(), library);
-                if (earlier != null) {
-                    throw new IllegalStateException("%" + m.name() + " is defined by both " + earlier.getClass()
-                            .getName() + " and " + library.getClass().getName() + "; leave one of them out of the"
-                            + " class path");
-                }
-                magics.put(m.name(), m);
+    void add(KernelLibrary library) {
+        List<Magic> added = library.magics();
+        for (Magic m : added) {
+            KernelLibrary earlier = definedBy.get(m.name());
+            if (earlier != null) {
+                throw new IllegalStateException("%" + m.name() + " is defined by both " + earlier.getClass()
+                        .getName() + " and " + library.getClass().getName() + "; leave one of them out of the"
+                        + " class path");
             }
+        }
+        for (Magic m : added) {
+            definedBy.put(m.name(), library);
+            magics.put(m.name(), m);
         }
     }
 

@@ -26,15 +26,8 @@ public final class Renderer {
     private final List<Registration<?>> registrations = new CopyOnWriteArrayList<>();
     private final Set<String> onPage = ConcurrentHashMap.newKeySet();
 
-    /** A renderer with nothing registered: it shows every value as plain text. */
+    /** A renderer with nothing registered: it shows every value as plain text until libraries register theirs. */
     Renderer() {}
-
-    /** A renderer of the renderers that {@code libraries} register, in their order. */
-    static Renderer of(List<KernelLibrary> libraries) {
-        Renderer renderer = new Renderer();
-        libraries.forEach(library -> library.registerRenderers(renderer));
-        return renderer;
-    }
 
     /** Shows values of {@code type} (and of its subtypes, unless a more specific renderer is registered) with it. */
     public <T> void register(Class<T> type, ValueRenderer<? super T> renderer) {

@@ -3,9 +3,11 @@ package dev.topiary.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.topiary.kernel.magic.Magic;
 import dev.topiary.kernel.magic.TimeMagic;
+import dev.topiary.kernel.testlibrary.GreetMagic;
 import dev.topiary.kernel.testlibrary.GreetingLibrary;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,7 +17,7 @@ class KernelLibraryTest {
 
     @Test
     void librariesAreFoundThroughTheServiceFilesInTheOrderOfTheirNames() {
-        List<Class<?>> found = KernelLibrary.load(getClass().getClassLoader()).stream()
+        List<Class<?>> found = KernelLibrary.load(getClass().getClassLoader(), problem -> fail(problem)).stream()
                 .<Class<?>>map(Object::getClass).toList();
         assertEquals(List.of(JdkLibrary.class, TopiaryLibrary.class, GreetingLibrary.class), found);
     }
@@ -52,12 +54,15 @@ class KernelLibraryTest {
         KernelLibrary timing = new KernelLibrary() {
             @Override
             public List<Magic> magics() {
-                return List.of(new TimeMagic());
+                return List.of(new TimeMagic(), new GreetMagic());
             }
         };
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new Magics(null, List.of(new TopiaryLibrary(), timing)));
+        Magics magics = new Magics(null);
+        magics.add(new TopiaryLibrary());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> magics.add(timing));
         assertTrue(e.getMessage().startsWith("%time is defined by both dev.topiary.kernel.TopiaryLibrary and "),
                 e.getMessage());
+        assertEquals(List.of("time", "jars", "maven", "jshell", "lsmagic"), magics.all().stream().map(Magic::name)
+                .toList(), "none of the clashing library's magics is added");
     }
 }

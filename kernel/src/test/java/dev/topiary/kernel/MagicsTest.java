@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
 import javax.tools.SimpleJavaFileObject;
 import javax.tools.ToolProvider;
@@ -65,6 +69,58 @@ class MagicsTest {
         CellResult missing = session.execute("%jars " + dir.resolve("nothing-here.jar"), new RecordingOutput());
         assertFalse(missing.succeeded());
         assertTrue(missing.error().message().contains("nothing at"), missing.error().message());
+    }
+
+    @Test
+    void aJarAddedWithJarsCanBringAKernelLibrary(@TempDir Path dir) throws IOException {
+        writeJar(dir.resolve("shout.jar"), Map.of("shout.ShoutLibrary", """
+                package shout;
+
+                import dev.topiary.kernel.*;
+                import dev.topiary.kernel.magic.Magic;
+                import java.util.List;
+
+                public class ShoutLibrary implements KernelLibrary {
+                    public record Loud(String text) {}
+
+                    public List<String> imports() {
+                        return List.of("import shout.ShoutLibrary.Loud;");
+                    }
+
+                    public void registerRenderers(Renderer renderer) {
+                        renderer.register(Loud.class, (loud, r) -> MimeBundle.text(loud.text().toUpperCase() + "!"));
+                    }
+
+                    public List<Magic> magics() {
+                        return List.of(new Magic() {
+                            public String name() { return "shout"; }
+                            public String help() { return "%shout TEXT: print it loud"; }
+                            public CellResult run(String arguments, String body, JShellSession session,
+                                    CellOutput output) {
+                                output.stream("stdout", arguments.toUpperCase() + "\\n");
+                                return CellResult.ok(null);
+                            }
+                        });
+                    }
+                }
+                """), Map.of("META-INF/services/dev.topiary.kernel.KernelLibrary", "shout.ShoutLibrary\n"));
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = session.execute("%jars " + dir.resolve("shout.jar") + "\n%shout hey\nnew Loud(\"hi\")", out);
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        assertEquals("HI!", r.value().plain(), "imported and rendered");
+        assertTrue(out.stream("stdout").endsWith("installed the kernel library shout.ShoutLibrary\nHEY\n"),
+                out.stream("stdout"));
+
+        out = new RecordingOutput();
+        assertTrue(session.execute("%jars " + dir.resolve("shout.jar"), out).succeeded());
+        assertFalse(out.stream("stdout").contains("installed"), "a library is installed once");
+
+        // A jar deleted after it was added leaves its library out of later look-ups; it breaks no magic.
+        Files.delete(dir.resolve("shout.jar"));
+        writeJar(dir.resolve("greeter.jar"), "greeting.Greeter", "package greeting; public class Greeter {}");
+        out = new RecordingOutput();
+        assertTrue(session.execute("%jars " + dir.resolve("greeter.jar"), out).succeeded());
+        assertTrue(out.stream("stderr").startsWith("a kernel library was left out: "), out.stream("stderr"));
     }
 
     @Test
@@ -122,21 +178,36 @@ class MagicsTest {
     }
 
     private static void writeJar(Path jar, String className, String source) throws IOException {
+        writeJar(jar, Map.of(className, source), Map.of());
+    }
+
+    /** A jar of {@code sources} (class name to source) compiled against the tests' class path, and resources. */
+    private static void writeJar(Path jar, Map<String, String> sources, Map<String, String> resources)
+            throws IOException {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         Path classes = Files.createTempDirectory(jar.getParent(), "classes");
-        var file = new SimpleJavaFileObject(URI.create("string:///" + className.replace('.', '/') + ".java"),
-                SimpleJavaFileObject.Kind.SOURCE) {
+        List<SimpleJavaFileObject> files = new ArrayList<>();
+        sources.forEach((className, source) -> files.add(new SimpleJavaFileObject(URI.create("string:///"
+                + className.replace('.', '/') + ".java"), SimpleJavaFileObject.Kind.SOURCE) {
             @Override
             public CharSequence getCharContent(boolean ignoreEncodingErrors) {
                 return source;
             }
-        };
-        assertTrue(javac.getTask(null, null, null, List.of("-d", classes.toString()), null, List.of(file)).call());
-        String entry = className.replace('.', '/') + ".class";
-        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o)) {
-            j.putNextEntry(new JarEntry(entry));
-            j.write(Files.readAllBytes(classes.resolve(entry)));
-            j.closeEntry();
+        }));
+        assertTrue(javac.getTask(null, null, null, List.of("-d", classes.toString(), "-classpath",
+                System.getProperty("java.class.path")), null, files).call());
+        try (OutputStream o = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(o);
+                Stream<Path> compiled = Files.walk(classes)) {
+            for (Path file : compiled.filter(Files::isRegularFile).sorted().toList()) {
+                j.putNextEntry(new JarEntry(classes.relativize(file).toString().replace('\\', '/')));
+                j.write(Files.readAllBytes(file));
+                j.closeEntry();
+            }
+            for (Map.Entry<String, String> r : resources.entrySet()) {
+                j.putNextEntry(new JarEntry(r.getKey()));
+                j.write(r.getValue().getBytes(StandardCharsets.UTF_8));
+                j.closeEntry();
+            }
         }
     }
 }

@@ -9,7 +9,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -22,7 +21,9 @@ class RendererTest {
 
     /** A session's renderer with Topiary's renderers only. */
     private static Renderer topiary() {
-        return Renderer.of(List.of(new TopiaryLibrary()));
+        Renderer renderer = new Renderer();
+        new TopiaryLibrary().registerRenderers(renderer);
+        return renderer;
     }
 
     @Test

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code %jars PATH...}: puts jars and class directories on the session's class path; globs allowed. */
+/**
+ * {@code %jars PATH...}: puts jars and class directories on the session's class path (globs allowed) and installs
+ * the kernel libraries they bring.
+ */
 public final class JarsMagic implements Magic {
 
     @Override
@@ -46,7 +49,7 @@ public final class JarsMagic implements Magic {
             session.addToClasspath(path.toAbsolutePath().toString());
             output.stream("stdout", "added " + path.toAbsolutePath() + "\n");
         }
-        return CellResult.ok(null);
+        return Magic.installNewLibraries(session, output);
     }
 
     /** The files a path names: itself if it exists, or what its file-name glob matches in its directory. */

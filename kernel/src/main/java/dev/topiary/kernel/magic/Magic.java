@@ -29,4 +29,21 @@ public interface Magic {
      * @return how it ended; its value is shown as a cell's value would be
      */
     CellResult run(String arguments, String body, JShellSession session, CellOutput output);
+
+    /**
+     * For magics that grow the class path: installs the kernel libraries it now holds that the session lacks,
+     * naming each in the output (and on standard error each that cannot be loaded).
+     *
+     * @return success, or the reason a library could not be installed
+     */
+    static CellResult installNewLibraries(JShellSession session, CellOutput output) {
+        try {
+            for (String library : session.installNewLibraries(problem -> output.stream("stderr", problem + "\n"))) {
+                output.stream("stdout", "installed the kernel library " + library + "\n");
+            }
+            return CellResult.ok(null);
+        } catch (IllegalStateException e) {
+            return CellResult.failed("MagicError", e.getMessage());
+        }
+    }
 }

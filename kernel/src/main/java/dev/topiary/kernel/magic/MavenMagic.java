@@ -27,7 +27,7 @@ import org.eclipse.aether.util.repository.SimpleArtifactDescriptorPolicy;
 /**
  * {@code %maven group:artifact:version ... [--repo URL]}: resolves artifacts with their runtime dependencies from
  * Maven Central (and any repository named), caching them in the local Maven repository ({@code ~/.m2/repository}),
- * and puts them on the session's class path.
+ * puts them on the session's class path and installs the kernel libraries they bring.
  */
 public final class MavenMagic implements Magic {
 
@@ -92,7 +92,7 @@ public final class MavenMagic implements Magic {
             session.addToClasspath(jar.toString());
             output.stream("stdout", "added " + jar.getFileName() + "\n");
         }
-        return CellResult.ok(null);
+        return Magic.installNewLibraries(session, output);
     }
 
     /** The jars of {@code coordinate} and its runtime dependencies, downloaded when not cached. */
