@@ -154,6 +154,22 @@ class JShellSessionTest {
     }
 
     @Test
+    void displayReachesTheCellOfItsOwnSessionAlsoFromThreadsTheCellStarts() {
+        try (JShellSession other = new JShellSession()) {
+            RecordingOutput out = new RecordingOutput();
+            CellResult r = run("Thread t = new Thread(() -> display(\"from a thread\"));\nt.start();\nt.join();\n"
+                    + "display(\"from the cell\");", out);
+            assertTrue(r.succeeded(), String.valueOf(r.error()));
+            assertEquals(List.of("\"from a thread\"", "\"from the cell\""), out.of("display").stream()
+                    .map(RecordingOutput.Event::text).toList(), "not to the session started last");
+            RecordingOutput otherOut = new RecordingOutput();
+            assertTrue(other.execute("display(1);", otherOut).succeeded());
+            assertEquals("1", otherOut.of("display").get(0).text());
+            assertEquals(2, out.of("display").size(), "the other session's cell shows nothing here");
+        }
+    }
+
+    @Test
     void aLossCurveGrowsInPlaceWhileTheWorkReportsItsProgress() {
         RecordingOutput out = new RecordingOutput();
         CellResult r = run("""
