@@ -158,6 +158,18 @@ class LlamaConfigTest {
     }
 
     @Test
+    void llama32_1bHasLlama32sRopeScaling() {
+        LlamaConfig c = LlamaPresets.llama32_1b();
+        assertEquals(new RopeScaling(32.0, 1.0, 4.0, 8192), c.ropeScaling());
+        assertEquals(500000.0, c.ropeTheta());
+        JsonNode rs = c.toJson().get("rope_scaling");
+        assertEquals("llama3", rs.get("rope_type").asText());
+        assertEquals(32.0, rs.get("factor").doubleValue());
+        assertEquals(c, LlamaConfig.fromJson(c.toJsonString(), "round trip"));
+        assertEquals(RopeScaling.llama31(), LlamaPresets.llama31_8b().ropeScaling());
+    }
+
+    @Test
     void badConfigsNameTheField(@TempDir Path dir) throws IOException {
         assertMessage("{\"intermediate_size\": 1, \"num_attention_heads\": 1, \"num_hidden_layers\": 1,"
                 + " \"vocab_size\": 5}", "field 'hidden_size' is required");
