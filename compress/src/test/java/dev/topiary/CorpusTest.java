@@ -2,6 +2,7 @@ package dev.topiary;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,9 @@ import dev.topiary.data.TokenizerTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,13 +88,14 @@ class CorpusTest {
     }
 
     @Test
-    void aTextCorpusReadsAsItsPreparedDataset(@TempDir Path dir) throws IOException {
+    void aTextCorpusReadsAsItsPreparedDatasetAndIsTokenizedOnceForThreeOpens(@TempDir Path dir) throws IOException {
         Path text = writeText(dir);
         Path reference = dir.resolve("reference");
         try (Tokenizer tokenizer = Tokenizer.load(TokenizerTest.writeSmallTokenizer(dir))) {
             DatasetPreparation.prepare(text, tokenizer, reference);
         }
         Corpus corpus = Corpus.text(text, dir);
+        Path prefix;
         try (IndexedDataset expected = IndexedDataset.open(reference); Corpus.Opened opened = corpus.open()) {
             IndexedDataset actual = opened.dataset();
             assertEquals(expected.dtype(), actual.dtype());
@@ -99,7 +103,67 @@ class CorpusTest {
             assertEquals(expected.totalTokens(), actual.totalTokens());
             assertArrayEquals(expected.tokens(0, (int) expected.totalTokens()),
                     actual.tokens(0, (int) actual.totalTokens()));
+            prefix = actual.prefix();
         }
+        Path bin = prefix.resolveSibling(prefix.getFileName() + ".bin");
+        Object written = Files.readAttributes(bin, BasicFileAttributes.class).fileKey();
+        // Calibration, training and evaluation each name the text again and open it.
+        for (int i = 0; i < 2; i++) {
+            try (Corpus.Opened opened = Corpus.text(text, dir).open()) {
+                assertEquals(prefix, opened.dataset().prefix());
+            }
+        }
+        assertEquals(written, Files.readAttributes(bin, BasicFileAttributes.class).fileKey(), "not written again");
         assertEquals(Files.size(reference.resolveSibling("reference.bin")) / 2, corpus.tokens());
+    }
+
+    @Test
+    void aTextIsTokenizedOncePerVersionAndTokenizerContents(@TempDir Path dir) throws IOException {
+        Path text = writeText(dir);
+        Path tokenizer = TokenizerTest.writeSmallTokenizer(dir);
+        AtomicInteger tokenizations = new AtomicInteger();
+        TokenizedTexts texts = new TokenizedTexts(Files.createDirectory(dir.resolve("tokens")), (t, k, p) -> {
+            tokenizations.incrementAndGet();
+            TokenizedTexts.tokenize(t, k, p);
+        });
+        Path first = texts.prefix(text, tokenizer);
+        assertEquals(first, texts.prefix(text, tokenizer));
+        assertEquals(first, texts.prefix(text, tokenizer));
+        assertEquals(1, tokenizations.get(), "three opens, one tokenization");
+
+        Files.writeString(text, "{\"text\": \"hello\"}\n");
+        Path edited = texts.prefix(text, tokenizer);
+        assertNotEquals(first, edited);
+        assertEquals(2, tokenizations.get(), "an edited text is tokenized again");
+        try (IndexedDataset dataset = IndexedDataset.open(edited)) {
+            assertEquals(1, dataset.documentCount());
+        }
+
+        Path copy = Files.copy(tokenizer, Files.createDirectory(dir.resolve("copy")).resolve("tokenizer.json"));
+        assertEquals(edited, texts.prefix(text, copy));
+        assertEquals(2, tokenizations.get(), "a tokenizer of the same contents gives the same tokens");
+    }
+
+    @Test
+    void aFailedTokenizationLeavesNothingAndIsTriedAgain(@TempDir Path dir) throws IOException {
+        Path text = writeText(dir);
+        Path tokenizer = TokenizerTest.writeSmallTokenizer(dir);
+        Path root = Files.createDirectory(dir.resolve("tokens"));
+        AtomicInteger attempts = new AtomicInteger();
+        TokenizedTexts texts = new TokenizedTexts(root, (t, k, p) -> {
+            if (attempts.incrementAndGet() == 1) {
+                throw new TopiaryException("cancelled");
+            }
+            TokenizedTexts.tokenize(t, k, p);
+        });
+        TopiaryException e = assertThrows(TopiaryException.class, () -> texts.prefix(text, tokenizer));
+        assertEquals("cancelled", e.getMessage());
+        try (var left = Files.list(root)) {
+            assertEquals(List.of(), left.toList());
+        }
+        try (IndexedDataset dataset = IndexedDataset.open(texts.prefix(text, tokenizer))) {
+            assertEquals(3, dataset.documentCount());
+        }
+        assertEquals(2, attempts.get());
     }
 }
