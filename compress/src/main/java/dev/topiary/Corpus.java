@@ -163,9 +163,11 @@ public sealed interface Corpus permits Corpus.Indexed, Corpus.Text, Corpus.Embed
     }
 
     /**
-     * A {@code .txt} or {@code .jsonl} file and the tokenizer that encodes it. Opening it tokenizes the file once per
-     * process and version of the file ({@link TokenizedTexts}): calibration, training and evaluation on the same text
-     * read the same tokens.
+     * A {@code .txt} or {@code .jsonl} file and the tokenizer that encodes it. The first {@link #open()} tokenizes the
+     * file into a temporary dataset that later opens in the same process read again, as long as the file keeps its
+     * size and modification time and the tokenizer its contents: calibration, training and evaluation on the same
+     * text share one tokenization. The dataset is deleted when the JVM exits; to tokenize once for many processes,
+     * {@link Corpus#prepare} the text into a dataset of your own.
      *
      * @param file the text file, made absolute
      * @param tokenizer the tokenizer.json (a directory holding one may be given), made absolute
