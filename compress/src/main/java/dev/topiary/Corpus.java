@@ -1,45 +1,47 @@
 package dev.topiary;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.data.DatasetPreparation;
 import dev.topiary.data.IndexedDataset;
 import dev.topiary.data.Tokenizer;
 import dev.topiary.embedded.EmbeddedData;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.stream.Stream;
 
 /**
- * Where a step's tokens come from: a Megatron indexed dataset, a text or JSONL file tokenized on the fly, or a split
- * of the embedded State of the Union corpus. A corpus names its data; {@link #open()} reads it and
+ * Where a step's tokens come from: a Megatron indexed dataset, a text or JSONL file tokenized for the process, or a
+ * split of the embedded State of the Union corpus. A corpus names its data; {@link #open()} reads it and
  * {@link #fingerprint()} identifies its contents, so a recipe can tell when the data under a path has changed.
  */
-public final class Corpus {
+public sealed interface Corpus permits Corpus.Indexed, Corpus.Text, Corpus.Embedded {
 
-    /** The three kinds of source. */
-    enum Kind { INDEXED, TEXT, EMBEDDED }
+    /** Reads the tokens: an indexed dataset that lives until the returned value is closed. */
+    Opened open();
 
-    private static final List<String> SPLITS = List.of("train", "validation", "test");
+    /**
+     * SHA-256 of the data's bytes (index and token files; or the text and the tokenizer), computed once per process
+     * while the files keep their size and modification time: the same fingerprint means the same tokens.
+     */
+    String fingerprint();
 
-    private final Kind kind;
-    private final Path path;
-    private final Path tokenizer;
-    private final String split;
-    private volatile String fingerprint;
+    /** The corpus as a recipe records it: where it is, and its {@link #fingerprint()}. */
+    ObjectNode toJson();
 
-    private Corpus(Kind kind, Path path, Path tokenizer, String split) {
-        this.kind = kind;
-        this.path = path;
-        this.tokenizer = tokenizer;
-        this.split = split;
+    /** The number of tokens in the data (tokenizing it first when it is text). */
+    default long tokens() {
+        try (Opened opened = open()) {
+            return opened.dataset().totalTokens();
+        }
+    }
+
+    /** Whether this is a split of the embedded corpus. */
+    default boolean isEmbedded() {
+        return this instanceof Embedded;
     }
 
     /**
@@ -47,31 +49,16 @@ public final class Corpus {
      *
      * @throws TopiaryException when the files are missing or not a valid dataset
      */
-    public static Corpus indexed(Path prefix) {
-        try (IndexedDataset dataset = IndexedDataset.open(absolute(prefix, "dataset prefix"))) {
-            return new Corpus(Kind.INDEXED, dataset.prefix(), null, null);
-        }
+    static Corpus indexed(Path prefix) {
+        return new Indexed(prefix);
     }
 
     /**
      * A {@code .txt} file (one document) or {@code .jsonl} file (one document per line, its {@code "text"}),
-     * tokenized with {@code tokenizer} (a tokenizer.json, or a directory holding one) whenever it is opened.
+     * tokenized with {@code tokenizer} (a tokenizer.json, or a directory holding one) when first opened.
      */
-    public static Corpus text(Path file, Path tokenizer) {
-        Path f = absolute(file, "text file");
-        String name = f.getFileName().toString();
-        if (!name.endsWith(".jsonl") && !name.endsWith(".txt")) {
-            throw new TopiaryException("text data must be a .txt or .jsonl file, got " + f);
-        }
-        if (!Files.isRegularFile(f)) {
-            throw new TopiaryException("no text file at " + f);
-        }
-        Path t = absolute(Objects.requireNonNull(tokenizer, "tokenizer"), "tokenizer");
-        Path json = Files.isDirectory(t) ? t.resolve("tokenizer.json") : t;
-        if (!Files.isRegularFile(json)) {
-            throw new TopiaryException("no tokenizer.json at " + t + ": text data needs the tokenizer to encode it");
-        }
-        return new Corpus(Kind.TEXT, f, json, null);
+    static Corpus text(Path file, Path tokenizer) {
+        return new Text(file, tokenizer);
     }
 
     /**
@@ -84,18 +71,18 @@ public final class Corpus {
      * @throws TopiaryException when the text or tokenizer is missing or malformed, or the tokenizer has no
      *     {@code <|end_of_text|>} token
      */
-    public static Corpus prepare(Path text, Path tokenizer, Path prefix) {
-        Corpus source = text(text, tokenizer);
+    static Corpus prepare(Path text, Path tokenizer, Path prefix) {
+        Text source = new Text(text, tokenizer);
         Path target = absolute(prefix, "dataset prefix");
-        try (Tokenizer t = Tokenizer.load(source.tokenizer)) {
-            DatasetPreparation.prepare(source.path, t, t.tokenId(DatasetPreparation.DEFAULT_EOD_TOKEN), target,
+        try (Tokenizer t = Tokenizer.load(source.tokenizer())) {
+            DatasetPreparation.prepare(source.file(), t, t.tokenId(DatasetPreparation.DEFAULT_EOD_TOKEN), target,
                     Monitor.current().cancellation());
         }
         return indexed(target);
     }
 
     /** Text ({@code .txt}, {@code .jsonl}, then tokenized with {@code tokenizer}) or else an indexed dataset prefix. */
-    public static Corpus of(Path data, Path tokenizer) {
+    static Corpus of(Path data, Path tokenizer) {
         String name = data.getFileName().toString();
         return name.endsWith(".jsonl") || name.endsWith(".txt") ? text(data, tokenizer) : indexed(data);
     }
@@ -105,63 +92,15 @@ public final class Corpus {
      * on first use).
      *
      * @param split {@code train}, {@code validation} or {@code test}
+     * @throws TopiaryException naming the splits when {@code split} is none of them
      */
-    public static Corpus embedded(String split) {
-        if (!SPLITS.contains(split)) {
-            throw new TopiaryException("unknown split '" + split + "' of the embedded corpus: expected one of " + SPLITS);
-        }
-        return new Corpus(Kind.EMBEDDED, null, null, split);
+    static Corpus embedded(String split) {
+        return new Embedded(Split.named(split));
     }
 
-    /** The number of tokens in the data (tokenizing it first when it is text). */
-    public long tokens() {
-        try (Opened opened = open()) {
-            return opened.dataset().totalTokens();
-        }
-    }
-
-    /** Whether this is a split of the embedded corpus. */
-    public boolean isEmbedded() {
-        return kind == Kind.EMBEDDED;
-    }
-
-    /** Reads the tokens: an indexed dataset that lives until the returned value is closed. */
-    public Opened open() {
-        return switch (kind) {
-            case INDEXED -> new Opened(IndexedDataset.open(path), null);
-            case EMBEDDED -> new Opened(IndexedDataset.open(embeddedPrefix()), null);
-            case TEXT -> tokenize();
-        };
-    }
-
-    /**
-     * SHA-256 of the data's bytes (index and token files; or the text and the tokenizer), computed once per value:
-     * the same fingerprint means the same tokens.
-     */
-    public String fingerprint() {
-        String f = fingerprint;
-        if (f == null) {
-            f = switch (kind) {
-                case INDEXED -> Sha256.of(List.of(suffixed(path, ".idx"), suffixed(path, ".bin")));
-                case EMBEDDED -> Sha256.of(List.of(suffixed(embeddedPrefix(), ".idx"),
-                        suffixed(embeddedPrefix(), ".bin")));
-                case TEXT -> Sha256.of(List.of(path, tokenizer));
-            };
-            fingerprint = f;
-        }
-        return f;
-    }
-
-    /** The corpus as a recipe records it: where it is, and its {@link #fingerprint()}. */
-    public ObjectNode toJson() {
-        ObjectNode json = JsonNodeFactory.instance.objectNode();
-        json.put("kind", kind.name().toLowerCase(Locale.ROOT));
-        switch (kind) {
-            case INDEXED -> json.put("prefix", path.toString());
-            case TEXT -> json.put("file", path.toString()).put("tokenizer", tokenizer.toString());
-            case EMBEDDED -> json.put("split", split);
-        }
-        return json.put("sha256", fingerprint());
+    /** A split of the embedded State of the Union corpus, as {@link #embedded(String)}. */
+    static Corpus embedded(Split split) {
+        return new Embedded(split);
     }
 
     /**
@@ -169,7 +108,7 @@ public final class Corpus {
      *
      * @throws TopiaryException when the data is missing or its contents differ from when the recipe was written
      */
-    public static Corpus fromJson(JsonNode json) {
+    static Corpus fromJson(JsonNode json) {
         String kind = json.path("kind").asText();
         Corpus corpus = switch (kind) {
             case "indexed" -> indexed(Path.of(json.path("prefix").asText()));
@@ -181,76 +120,173 @@ public final class Corpus {
         String recorded = json.path("sha256").asText("");
         if (!recorded.isEmpty() && !recorded.equals(corpus.fingerprint())) {
             throw new TopiaryException("the data of " + corpus + " has changed since the recipe was written (sha256 "
-                    + corpus.fingerprint().substring(0, 12) + ", recorded " + abbreviate(recorded) + ")");
+                    + corpus.fingerprint().substring(0, 12) + ", recorded "
+                    + (recorded.length() > 12 ? recorded.substring(0, 12) : recorded) + ")");
         }
         return corpus;
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Corpus c && kind == c.kind && Objects.equals(path, c.path)
-                && Objects.equals(tokenizer, c.tokenizer) && Objects.equals(split, c.split);
-    }
+    /**
+     * A Megatron indexed dataset, named by its prefix (the path of {@code prefix.idx} and {@code prefix.bin} without
+     * the suffix).
+     *
+     * @param prefix the prefix, or either file's path; it is made absolute and checked to be a valid dataset
+     */
+    record Indexed(Path prefix) implements Corpus {
 
-    @Override
-    public int hashCode() {
-        return Objects.hash(kind, path, tokenizer, split);
-    }
-
-    @Override
-    public String toString() {
-        return switch (kind) {
-            case INDEXED -> "indexed dataset " + path;
-            case TEXT -> "text " + path + " (tokenizer " + tokenizer + ")";
-            case EMBEDDED -> "embedded corpus, " + split + " split";
-        };
-    }
-
-    /** An opened corpus: its tokens as an indexed dataset, and any temporary files, freed on close. */
-    public static final class Opened implements AutoCloseable {
-
-        private final IndexedDataset dataset;
-        private final Path scratch;
-
-        private Opened(IndexedDataset dataset, Path scratch) {
-            this.dataset = dataset;
-            this.scratch = scratch;
+        /** @throws TopiaryException when the files are missing or not a valid dataset */
+        public Indexed {
+            try (IndexedDataset dataset = IndexedDataset.open(absolute(prefix, "dataset prefix"))) {
+                prefix = dataset.prefix();
+            }
         }
 
-        public IndexedDataset dataset() {
-            return dataset;
+        @Override
+        public Opened open() {
+            return new Opened(IndexedDataset.open(prefix));
         }
+
+        @Override
+        public String fingerprint() {
+            return datasetFingerprint(prefix);
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Lineage.object("kind", "indexed").put("prefix", prefix.toString()).put("sha256", fingerprint());
+        }
+
+        @Override
+        public String toString() {
+            return "indexed dataset " + prefix;
+        }
+    }
+
+    /**
+     * A {@code .txt} or {@code .jsonl} file and the tokenizer that encodes it. The first {@link #open()} tokenizes the
+     * file into a temporary dataset that later opens in the same process read again, as long as the file keeps its
+     * size and modification time and the tokenizer its contents: calibration, training and evaluation on the same
+     * text share one tokenization. The dataset is deleted when the JVM exits; to tokenize once for many processes,
+     * {@link Corpus#prepare} the text into a dataset of your own.
+     *
+     * @param file the text file, made absolute
+     * @param tokenizer the tokenizer.json (a directory holding one may be given), made absolute
+     */
+    record Text(Path file, Path tokenizer) implements Corpus {
+
+        /** @throws TopiaryException when the text is not a .txt or .jsonl file, or either file is missing */
+        public Text {
+            file = absolute(file, "text file");
+            String name = file.getFileName().toString();
+            if (!name.endsWith(".jsonl") && !name.endsWith(".txt")) {
+                throw new TopiaryException("text data must be a .txt or .jsonl file, got " + file);
+            }
+            if (!Files.isRegularFile(file)) {
+                throw new TopiaryException("no text file at " + file);
+            }
+            Path t = absolute(Objects.requireNonNull(tokenizer, "tokenizer"), "tokenizer");
+            tokenizer = Files.isDirectory(t) ? t.resolve("tokenizer.json") : t;
+            if (!Files.isRegularFile(tokenizer)) {
+                throw new TopiaryException("no tokenizer.json at " + t
+                        + ": text data needs the tokenizer to encode it");
+            }
+        }
+
+        @Override
+        public Opened open() {
+            return new Opened(IndexedDataset.open(TokenizedTexts.shared().prefix(file, tokenizer)));
+        }
+
+        @Override
+        public String fingerprint() {
+            return Fingerprints.of(List.of(file, tokenizer));
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Lineage.object("kind", "text").put("file", file.toString()).put("tokenizer", tokenizer.toString())
+                    .put("sha256", fingerprint());
+        }
+
+        @Override
+        public String toString() {
+            return "text " + file + " (tokenizer " + tokenizer + ")";
+        }
+    }
+
+    /** A split of the embedded State of the Union corpus, tokenized in the Topiary cache ({@link EmbeddedData}). */
+    record Embedded(Split split) implements Corpus {
+
+        public Embedded {
+            Objects.requireNonNull(split, "split");
+        }
+
+        @Override
+        public Opened open() {
+            return new Opened(IndexedDataset.open(split.prefixIn(EmbeddedData.obtain())));
+        }
+
+        @Override
+        public String fingerprint() {
+            return datasetFingerprint(split.prefixIn(EmbeddedData.obtain()));
+        }
+
+        @Override
+        public ObjectNode toJson() {
+            return Lineage.object("kind", "embedded").put("split", split.id()).put("sha256", fingerprint());
+        }
+
+        @Override
+        public String toString() {
+            return "embedded corpus, " + split.id() + " split";
+        }
+    }
+
+    /** The splits of the embedded corpus. */
+    enum Split {
+        TRAIN, VALIDATION, TEST;
+
+        /** The split's name in recipes and messages: {@code train}, {@code validation} or {@code test}. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * The split of that {@link #id()}.
+         *
+         * @throws TopiaryException naming the splits when there is none of that name
+         */
+        public static Split named(String id) {
+            for (Split s : values()) {
+                if (s.id().equals(id)) {
+                    return s;
+                }
+            }
+            throw new TopiaryException("unknown split '" + id + "' of the embedded corpus: expected one of "
+                    + Arrays.stream(values()).map(Split::id).toList());
+        }
+
+        private Path prefixIn(EmbeddedData data) {
+            return switch (this) {
+                case TRAIN -> data.train();
+                case VALIDATION -> data.validation();
+                case TEST -> data.test();
+            };
+        }
+    }
+
+    /** An opened corpus: its tokens as an indexed dataset, freed on close. */
+    record Opened(IndexedDataset dataset) implements AutoCloseable {
 
         @Override
         public void close() {
             dataset.close();
-            delete(scratch);
         }
     }
 
-    private Path embeddedPrefix() {
-        EmbeddedData data = EmbeddedData.obtain();
-        return switch (split) {
-            case "train" -> data.train();
-            case "validation" -> data.validation();
-            default -> data.test();
-        };
-    }
-
-    private Opened tokenize() {
-        Path scratch = null;
-        try (Tokenizer t = Tokenizer.load(tokenizer)) {
-            scratch = Files.createTempDirectory("topiary-data");
-            Path prefix = scratch.resolve("data");
-            DatasetPreparation.prepare(path, t, prefix);
-            return new Opened(IndexedDataset.open(prefix), scratch);
-        } catch (IOException e) {
-            delete(scratch);
-            throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            delete(scratch);
-            throw e;
-        }
+    private static String datasetFingerprint(Path prefix) {
+        return Fingerprints.of(List.of(prefix.resolveSibling(prefix.getFileName() + ".idx"),
+                prefix.resolveSibling(prefix.getFileName() + ".bin")));
     }
 
     private static Path absolute(Path p, String what) {
@@ -258,24 +294,5 @@ public final class Corpus {
             throw new TopiaryException("no " + what + " given");
         }
         return p.toAbsolutePath().normalize();
-    }
-
-    private static Path suffixed(Path prefix, String suffix) {
-        return prefix.resolveSibling(prefix.getFileName() + suffix);
-    }
-
-    private static String abbreviate(String hash) {
-        return hash.length() > 12 ? hash.substring(0, 12) : hash;
-    }
-
-    private static void delete(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // A temporary directory left behind is only wasted disk.
-        }
     }
 }

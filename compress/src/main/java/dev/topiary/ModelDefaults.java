@@ -23,7 +23,7 @@ public record ModelDefaults(Corpus training, Corpus validation, double learningR
 
     /** The embedded corpus's train and validation splits, with the next-sentence task. */
     static ModelDefaults embedded() {
-        return new ModelDefaults(Corpus.embedded("train"), Corpus.embedded("validation"), EMBEDDED_LEARNING_RATE,
+        return new ModelDefaults(Corpus.embedded(Corpus.Split.TRAIN), Corpus.embedded(Corpus.Split.VALIDATION), EMBEDDED_LEARNING_RATE,
                 true);
     }
 

@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * The architecture of a Llama 3.x model, as a Hugging Face {@code config.json} states it.
@@ -290,7 +292,12 @@ public final class LlamaConfig {
                 + (tieWordEmbeddings ? ", tied" : "") + "}";
     }
 
-    /** Builds a {@link LlamaConfig}: {@code set*} values are required, {@code opt*} values have defaults. */
+    /**
+     * Builds a {@link LlamaConfig}: {@code set*} values are required, {@code opt*} values default to those of Hugging
+     * Face transformers' {@code LlamaConfig}. These defaults are the only ones: {@link #fromJson} starts from a builder
+     * and sets only the fields the JSON holds, so a config file that omits a field gets the same value as a builder
+     * that is not told it (and as transformers reading that file).
+     */
     public static final class Builder {
         private int hiddenSize;
         private int intermediateSize;
@@ -298,14 +305,14 @@ public final class LlamaConfig {
         private int numKeyValueHeads;
         private int headDim;
         private int numHiddenLayers;
-        private double rmsNormEps = 1e-5;
-        private double ropeTheta = 500000;
+        private double rmsNormEps = 1e-6;
+        private double ropeTheta = 10000;
         private RopeScaling ropeScaling;
         private int vocabSize;
         private boolean tieWordEmbeddings;
-        private int maxPositionEmbeddings = 131072;
-        private int bosTokenId = 0;
-        private List<Integer> eosTokenIds = List.of(1);
+        private int maxPositionEmbeddings = 2048;
+        private int bosTokenId = 1;
+        private List<Integer> eosTokenIds = List.of(2);
         private String torchDtype;
         private ObjectNode otherFields = JsonNodeFactory.instance.objectNode();
 
@@ -319,20 +326,20 @@ public final class LlamaConfig {
         /** Defaults to hidden size / attention heads. */
         public Builder optHeadDim(int v) { headDim = v; return this; }
         public Builder setNumHiddenLayers(int v) { numHiddenLayers = v; return this; }
-        /** Defaults to 1e-5, as Llama 3.x. */
+        /** Defaults to 1e-6 (Llama 3.x uses 1e-5). */
         public Builder optRmsNormEps(double v) { rmsNormEps = v; return this; }
-        /** Defaults to 500000, as Llama 3.x. */
+        /** Defaults to 10000 (Llama 3.x uses 500000). */
         public Builder optRopeTheta(double v) { ropeTheta = v; return this; }
-        /** Defaults to none. */
+        /** Defaults to none: unscaled frequencies. */
         public Builder optRopeScaling(RopeScaling v) { ropeScaling = v; return this; }
         public Builder setVocabSize(int v) { vocabSize = v; return this; }
         /** Defaults to false: a separate {@code lm_head.weight}. */
         public Builder optTieWordEmbeddings(boolean v) { tieWordEmbeddings = v; return this; }
-        /** Defaults to 131072, as Llama-3.1. */
+        /** Defaults to 2048 (Llama-3.1 uses 131072). */
         public Builder optMaxPositionEmbeddings(int v) { maxPositionEmbeddings = v; return this; }
-        /** Defaults to 0. */
+        /** Defaults to 1. */
         public Builder optBosTokenId(int v) { bosTokenId = v; return this; }
-        /** Defaults to [1]. */
+        /** Defaults to [2]. */
         public Builder optEosTokenIds(List<Integer> v) { eosTokenIds = List.copyOf(v); return this; }
         /** Defaults to not stated. */
         public Builder optTorchDtype(String v) { torchDtype = v; return this; }
@@ -370,18 +377,20 @@ public final class LlamaConfig {
                     .setHiddenSize(requiredInt("hidden_size"))
                     .setIntermediateSize(requiredInt("intermediate_size"))
                     .setNumAttentionHeads(requiredInt("num_attention_heads"))
-                    .optNumKeyValueHeads(optionalInt("num_key_value_heads", 0))
-                    .optHeadDim(optionalInt("head_dim", 0))
                     .setNumHiddenLayers(requiredInt("num_hidden_layers"))
-                    .optRmsNormEps(optionalDouble("rms_norm_eps", 1e-6))
-                    .optRopeTheta(optionalDouble("rope_theta", 10000))
-                    .optRopeScaling(ropeScaling())
-                    .setVocabSize(requiredInt("vocab_size"))
-                    .optTieWordEmbeddings(optionalBoolean("tie_word_embeddings", false))
-                    .optMaxPositionEmbeddings(optionalInt("max_position_embeddings", 2048))
-                    .optBosTokenId(optionalInt("bos_token_id", 1))
-                    .optEosTokenIds(eosTokenIds())
-                    .optTorchDtype(optionalText("torch_dtype", optionalText("dtype", null)));
+                    .setVocabSize(requiredInt("vocab_size"));
+            // Only what the file states is set: everything else keeps the builder's default.
+            ifPresent("num_key_value_heads", this::integer, b::optNumKeyValueHeads);
+            ifPresent("head_dim", this::integer, b::optHeadDim);
+            ifPresent("rms_norm_eps", this::decimal, b::optRmsNormEps);
+            ifPresent("rope_theta", this::decimal, b::optRopeTheta);
+            ifPresent("rope_scaling", this::ropeScaling, b::optRopeScaling);
+            ifPresent("tie_word_embeddings", this::bool, b::optTieWordEmbeddings);
+            ifPresent("max_position_embeddings", this::integer, b::optMaxPositionEmbeddings);
+            ifPresent("bos_token_id", this::integer, b::optBosTokenId);
+            ifPresent("eos_token_id", this::eosTokenIds, b::optEosTokenIds);
+            ifPresent("dtype", this::text, b::optTorchDtype);
+            ifPresent("torch_dtype", this::text, b::optTorchDtype);
             ObjectNode other = root.deepCopy();
             other.remove(List.of("hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads",
                     "head_dim", "num_hidden_layers", "rms_norm_eps", "rope_theta", "rope_scaling", "vocab_size",
@@ -395,27 +404,31 @@ public final class LlamaConfig {
             }
         }
 
-        private RopeScaling ropeScaling() {
-            JsonNode rs = root.get("rope_scaling");
-            if (rs == null || rs.isNull()) {
-                return null;
+        /** Reads {@code field} with {@code reader} and gives the value to {@code setter}, unless absent or null. */
+        private <T> void ifPresent(String field, BiFunction<String, JsonNode, T> reader, Consumer<T> setter) {
+            JsonNode n = root.get(field);
+            if (n != null && !n.isNull()) {
+                setter.accept(reader.apply(field, n));
             }
+        }
+
+        private RopeScaling ropeScaling(String field, JsonNode rs) {
             if (!rs.isObject()) {
-                throw error("rope_scaling", "must be an object or null");
+                throw error(field, "must be an object or null");
             }
             String type = rs.path("rope_type").asText(rs.path("type").asText(""));
             if (type.equals("default")) {
                 return null;
             }
             if (!type.equals(RopeScaling.TYPE)) {
-                throw error("rope_scaling.rope_type", "is '" + type + "'; Topiary implements 'llama3' scaling only");
+                throw error(field + ".rope_type", "is '" + type + "'; Topiary implements 'llama3' scaling only");
             }
             try {
                 return new RopeScaling(
-                        number(rs, "rope_scaling.factor").doubleValue(),
-                        number(rs, "rope_scaling.low_freq_factor").doubleValue(),
-                        number(rs, "rope_scaling.high_freq_factor").doubleValue(),
-                        number(rs, "rope_scaling.original_max_position_embeddings").intValue());
+                        number(rs, field + ".factor").doubleValue(),
+                        number(rs, field + ".low_freq_factor").doubleValue(),
+                        number(rs, field + ".high_freq_factor").doubleValue(),
+                        number(rs, field + ".original_max_position_embeddings").intValue());
             } catch (IllegalArgumentException e) {
                 throw new TopiaryException(source + ": " + e.getMessage());
             }
@@ -430,11 +443,7 @@ public final class LlamaConfig {
             return n.numberValue();
         }
 
-        private List<Integer> eosTokenIds() {
-            JsonNode n = root.get("eos_token_id");
-            if (n == null || n.isNull()) {
-                return List.of(2);
-            }
+        private List<Integer> eosTokenIds(String field, JsonNode n) {
             List<Integer> ids = new ArrayList<>();
             if (n.isIntegralNumber()) {
                 ids.add(n.intValue());
@@ -442,12 +451,12 @@ public final class LlamaConfig {
                 for (Iterator<JsonNode> it = n.elements(); it.hasNext(); ) {
                     JsonNode e = it.next();
                     if (!e.isIntegralNumber()) {
-                        throw error("eos_token_id", "must hold integers, got " + e);
+                        throw error(field, "must hold integers, got " + e);
                     }
                     ids.add(e.intValue());
                 }
             } else {
-                throw error("eos_token_id", "must be an integer or a non-empty list of integers, got " + n);
+                throw error(field, "must be an integer or a non-empty list of integers, got " + n);
             }
             return ids;
         }
@@ -460,11 +469,6 @@ public final class LlamaConfig {
             return integer(field, n);
         }
 
-        private int optionalInt(String field, int fallback) {
-            JsonNode n = root.get(field);
-            return n == null || n.isNull() ? fallback : integer(field, n);
-        }
-
         private int integer(String field, JsonNode n) {
             if (!n.isIntegralNumber() || !n.canConvertToInt()) {
                 throw error(field, "must be an integer, got " + n);
@@ -472,31 +476,22 @@ public final class LlamaConfig {
             return n.intValue();
         }
 
-        private double optionalDouble(String field, double fallback) {
-            JsonNode n = root.get(field);
-            if (n == null || n.isNull()) {
-                return fallback;
-            }
+        private double decimal(String field, JsonNode n) {
             if (!n.isNumber()) {
                 throw error(field, "must be a number, got " + n);
             }
             return n.doubleValue();
         }
 
-        private boolean optionalBoolean(String field, boolean fallback) {
-            JsonNode n = root.get(field);
-            if (n == null || n.isNull()) {
-                return fallback;
-            }
+        private boolean bool(String field, JsonNode n) {
             if (!n.isBoolean()) {
                 throw error(field, "must be true or false, got " + n);
             }
             return n.booleanValue();
         }
 
-        private String optionalText(String field, String fallback) {
-            JsonNode n = root.get(field);
-            return n == null || n.isNull() ? fallback : n.asText();
+        private String text(String field, JsonNode n) {
+            return n.asText();
         }
 
         private TopiaryException error(String field, String problem) {

@@ -53,9 +53,13 @@ public final class LlamaPresets {
         return llama3(16, 4096, 14336, 32, 8, 128, 128256, false);
     }
 
-    /** Llama-3.2-1B: 16 layers, hidden 2048, FFN 8192, 32 heads in 8 KV groups of 64, tied embeddings. */
+    /**
+     * Llama-3.2-1B: 16 layers, hidden 2048, FFN 8192, 32 heads in 8 KV groups of 64, tied embeddings, and
+     * Llama-3.2's rope scaling (factor 32).
+     */
     public static LlamaConfig llama32_1b() {
-        return llama3(16, 2048, 8192, 32, 8, 64, 128256, true);
+        return llama3(16, 2048, 8192, 32, 8, 64, 128256, true).toBuilder()
+                .optRopeScaling(RopeScaling.llama32()).build();
     }
 
     /** A small Llama-3.1-shaped model (FFN 3.5x hidden, 4 query heads per KV group) for quick experiments. */

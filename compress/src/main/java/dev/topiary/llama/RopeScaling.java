@@ -33,4 +33,9 @@ public record RopeScaling(
     public static RopeScaling llama31() {
         return new RopeScaling(8.0, 1.0, 4.0, 8192);
     }
+
+    /** The values Llama-3.2 (1B and 3B) ships with: Llama-3.1's, with a factor of 32. */
+    public static RopeScaling llama32() {
+        return new RopeScaling(32.0, 1.0, 4.0, 8192);
+    }
 }

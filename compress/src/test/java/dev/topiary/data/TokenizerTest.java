@@ -15,12 +15,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class TokenizerTest {
+public class TokenizerTest {
 
     private static final int BOS = 260;
 
     /** Bytes are ids 0..255 in byte order; four merges; two special tokens. */
-    static Path writeSmallTokenizer(Path dir) throws IOException {
+    public static Path writeSmallTokenizer(Path dir) throws IOException {
         Map<String, Integer> vocab = new LinkedHashMap<>();
         for (int b = 0; b < 256; b++) {
             vocab.put(String.valueOf(ByteLevelAlphabet.charOf(b)), b);

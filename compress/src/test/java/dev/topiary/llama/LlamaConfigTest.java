@@ -83,16 +83,90 @@ class LlamaConfigTest {
         assertEquals(128, LlamaConfig.fromJson(width.toJsonString(), "x").headDim());
     }
 
+    static final String MINIMAL = "{\"hidden_size\": 64, \"intermediate_size\": 224, \"num_attention_heads\": 4,"
+            + " \"num_hidden_layers\": 2, \"vocab_size\": 100}";
+
     @Test
     void defaultsFollowHuggingFace() {
-        LlamaConfig c = LlamaConfig.fromJson("{\"hidden_size\": 64, \"intermediate_size\": 224,"
-                + " \"num_attention_heads\": 4, \"num_hidden_layers\": 2, \"vocab_size\": 100}", "minimal");
+        // transformers' LlamaConfig: num_key_value_heads = heads, head_dim = hidden / heads, rms_norm_eps 1e-6,
+        // rope_theta 10000.0, rope_scaling None, tie_word_embeddings False, max_position_embeddings 2048,
+        // bos_token_id 1, eos_token_id 2.
+        LlamaConfig c = LlamaConfig.fromJson(MINIMAL, "minimal");
         assertEquals(4, c.numKeyValueHeads());
         assertEquals(16, c.headDim());
         assertEquals(1e-6, c.rmsNormEps());
         assertEquals(10000.0, c.ropeTheta());
         assertNull(c.ropeScaling());
+        assertEquals(false, c.tieWordEmbeddings());
+        assertEquals(2048, c.maxPositionEmbeddings());
+        assertEquals(1, c.bosTokenId());
         assertEquals(List.of(2), c.eosTokenIds());
+        assertNull(c.torchDtype());
+    }
+
+    @Test
+    void theBuilderAndTheParserShareTheirDefaults() {
+        LlamaConfig parsed = LlamaConfig.fromJson(MINIMAL, "minimal");
+        LlamaConfig built = LlamaConfig.builder().setHiddenSize(64).setIntermediateSize(224).setNumAttentionHeads(4)
+                .setNumHiddenLayers(2).setVocabSize(100).build();
+        assertEquals(built.numKeyValueHeads(), parsed.numKeyValueHeads());
+        assertEquals(built.headDim(), parsed.headDim());
+        assertEquals(built.rmsNormEps(), parsed.rmsNormEps());
+        assertEquals(built.ropeTheta(), parsed.ropeTheta());
+        assertEquals(built.ropeScaling(), parsed.ropeScaling());
+        assertEquals(built.tieWordEmbeddings(), parsed.tieWordEmbeddings());
+        assertEquals(built.maxPositionEmbeddings(), parsed.maxPositionEmbeddings());
+        assertEquals(built.bosTokenId(), parsed.bosTokenId());
+        assertEquals(built.eosTokenIds(), parsed.eosTokenIds());
+        assertEquals(built.torchDtype(), parsed.torchDtype());
+        assertEquals(built.toJsonString(), parsed.toJsonString());
+    }
+
+    @Test
+    void theTinyPresetSerialisesAsItAlwaysHas() {
+        // Part of the embedded teacher's cache key: a change here retrains the teacher and moves every result.
+        assertEquals("""
+            {
+              "architectures" : [ "LlamaForCausalLM" ],
+              "model_type" : "llama",
+              "hidden_act" : "silu",
+              "attention_bias" : false,
+              "mlp_bias" : false,
+              "hidden_size" : 256,
+              "intermediate_size" : 896,
+              "num_attention_heads" : 8,
+              "num_key_value_heads" : 2,
+              "head_dim" : 32,
+              "num_hidden_layers" : 4,
+              "rms_norm_eps" : 1.0E-5,
+              "rope_theta" : 500000.0,
+              "rope_scaling" : {
+                "rope_type" : "llama3",
+                "factor" : 8.0,
+                "low_freq_factor" : 1.0,
+                "high_freq_factor" : 4.0,
+                "original_max_position_embeddings" : 8192
+              },
+              "vocab_size" : 4096,
+              "tie_word_embeddings" : true,
+              "max_position_embeddings" : 2048,
+              "bos_token_id" : 4094,
+              "eos_token_id" : 4095,
+              "torch_dtype" : "float32"
+            }
+            """, LlamaPresets.tiny().toJsonString());
+    }
+
+    @Test
+    void llama32_1bHasLlama32sRopeScaling() {
+        LlamaConfig c = LlamaPresets.llama32_1b();
+        assertEquals(new RopeScaling(32.0, 1.0, 4.0, 8192), c.ropeScaling());
+        assertEquals(500000.0, c.ropeTheta());
+        JsonNode rs = c.toJson().get("rope_scaling");
+        assertEquals("llama3", rs.get("rope_type").asText());
+        assertEquals(32.0, rs.get("factor").doubleValue());
+        assertEquals(c, LlamaConfig.fromJson(c.toJsonString(), "round trip"));
+        assertEquals(RopeScaling.llama31(), LlamaPresets.llama31_8b().ropeScaling());
     }
 
     @Test
