@@ -149,7 +149,7 @@ public final class Model implements HtmlRenderable, AutoCloseable {
         if (QuantizedCheckpoint.isQuantized(dir)) {
             QuantizedModel q = QuantizedCheckpoint.load(dir, target);
             Llama llama = q.toLlama();
-            return new Model(llama, q, precisionOf(q.scheme()), tokenizer, ModelDefaults.none(), lineage,
+            return new Model(llama, q, Precision.of(q.scheme()), tokenizer, ModelDefaults.none(), lineage,
                     Derivation.identity(llama.config()), List.of());
         }
         Llama llama = LlamaCheckpoint.load(dir, target, Engines.computeType(target, dtype));
@@ -601,13 +601,5 @@ public final class Model implements HtmlRenderable, AutoCloseable {
         return String.format(Locale.ROOT, "Model: %d layers, hidden %d, ffn %d, heads %d (kv %d), head_dim %d,"
                         + " vocabulary %d", c.numHiddenLayers(), c.hiddenSize(), c.intermediateSize(),
                 c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.vocabSize());
-    }
-
-    private static Precision precisionOf(QuantScheme scheme) {
-        return switch (scheme.id()) {
-            case "int8" -> Precision.INT8;
-            case "int4" -> Precision.INT4;
-            default -> Precision.FP8;
-        };
     }
 }

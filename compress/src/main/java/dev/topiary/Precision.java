@@ -1,22 +1,57 @@
 package dev.topiary;
 
 import dev.topiary.quant.QuantScheme;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
 
-/** Weight precisions of {@link Model#quantize}: the number formats Topiary stores packed. */
+/**
+ * Weight precisions of {@link Model#quantize}: the number formats Topiary stores packed. Each names one
+ * {@link QuantScheme} family; the scheme adds the parameters (the INT4 group size) and the behaviour.
+ */
 public enum Precision {
     /** INT8, symmetric, one scale per output channel. */
-    INT8,
+    INT8("int8"),
     /** INT4, asymmetric, one scale and zero point per group of input weights (128 by default). */
-    INT4,
+    INT4("int4"),
     /** FP8 E4M3, one scale per tensor. */
-    FP8;
+    FP8("fp8_e4m3");
+
+    private final String schemeId;
+
+    Precision(String schemeId) {
+        this.schemeId = schemeId;
+    }
+
+    /**
+     * The precision a user or a recipe names: {@code INT8}, {@code INT4}, {@code FP8}, or a scheme id such as
+     * {@code fp8_e4m3}, in any case.
+     *
+     * @throws TopiaryException listing the valid names when {@code name} is none of them
+     */
+    public static Precision parse(String name) {
+        for (Precision p : values()) {
+            if (p.name().equalsIgnoreCase(name) || p.schemeId.equalsIgnoreCase(name)) {
+                return p;
+            }
+        }
+        throw new TopiaryException("unknown precision '" + name + "': expected "
+                + Arrays.stream(values()).limit(values().length - 1).map(Precision::name)
+                        .collect(Collectors.joining(", ")) + " or " + values()[values().length - 1]
+                + " (in any case; " + FP8.schemeId.toUpperCase(Locale.ROOT) + " also names FP8)");
+    }
+
+    /**
+     * The precision of {@code scheme}.
+     *
+     * @throws TopiaryException when no precision names the scheme's format
+     */
+    public static Precision of(QuantScheme scheme) {
+        return parse(scheme.id());
+    }
 
     /** The quantization scheme; {@code groupSize} applies to {@link #INT4} only. */
     public QuantScheme scheme(int groupSize) {
-        return switch (this) {
-            case INT8 -> QuantScheme.INT8;
-            case INT4 -> QuantScheme.int4(groupSize);
-            case FP8 -> QuantScheme.FP8_E4M3;
-        };
+        return QuantScheme.of(schemeId, groupSize);
     }
 }

@@ -20,12 +20,7 @@ public record QuantizeStep(Precision precision, Quantization quantization) imple
     }
 
     static QuantizeStep fromJson(JsonNode json) {
-        String precision = json.path("precision").asText();
-        try {
-            return new QuantizeStep(Precision.valueOf(precision), Quantization.fromJson(json));
-        } catch (IllegalArgumentException e) {
-            throw new TopiaryException("unknown precision '" + precision + "' in recipe: expected INT8, INT4 or FP8");
-        }
+        return new QuantizeStep(Precision.parse(json.path("precision").asText()), Quantization.fromJson(json));
     }
 
     @Override

@@ -55,7 +55,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Precision target = precision();
+        Precision target = Precision.parse(precision);
         Quantization quantization = switch (method.toLowerCase(Locale.ROOT)) {
             case "rtn" -> Quantization.roundToNearest().withGroupSize(groupSize);
             case "gptq" -> {
@@ -78,14 +78,5 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().flush();
         return 0;
-    }
-
-    private Precision precision() {
-        return switch (precision.toUpperCase(Locale.ROOT)) {
-            case "INT8" -> Precision.INT8;
-            case "INT4" -> Precision.INT4;
-            case "FP8", "FP8_E4M3" -> Precision.FP8;
-            default -> throw new TopiaryException("unknown --precision '" + precision + "': expected INT8, INT4 or FP8");
-        };
     }
 }
