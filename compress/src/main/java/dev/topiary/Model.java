@@ -575,11 +575,12 @@ public final class Model implements HtmlRenderable, AutoCloseable {
      * @throws TopiaryException when {@code scheme} is INT4 with groups that do not divide every linear layer's input
      */
     static void checkGroups(LlamaConfig c, QuantScheme scheme) {
-        if (scheme instanceof QuantScheme.Int4Grouped g) {
+        int group = scheme.groupSize();
+        if (group > 0) {
             int[] inputs = {c.hiddenSize(), c.numAttentionHeads() * c.headDim(), c.intermediateSize()};
             for (int in : inputs) {
-                if (in % g.groupSize() != 0) {
-                    throw new TopiaryException("INT4 groups of " + g.groupSize() + " must divide every linear layer's"
+                if (in % group != 0) {
+                    throw new TopiaryException("INT4 groups of " + group + " must divide every linear layer's"
                             + " input size; this model has hidden " + c.hiddenSize() + ", attention "
                             + inputs[1] + " and ffn " + c.intermediateSize() + ": choose a group size that divides"
                             + " all three, e.g. Quantization.roundToNearest().withGroupSize(" + gcd(inputs) + ")");

@@ -69,17 +69,14 @@ public final class Gptq {
             throw new TopiaryException("GPTQ of " + name + " " + weight.getShape() + " with " + scheme
                     + ": the Hessian was prepared for " + hessian.columns() + " inputs and " + hessian.scheme());
         }
-        byte[] data = new byte[QuantizedTensor.dataBytes(scheme, rows, columns)];
-        float[] scales = new float[QuantizedTensor.scaleCount(scheme, rows, columns)];
-        byte[] zeros = new byte[scheme instanceof QuantScheme.Int4Grouped ? scales.length : 0];
-        if (scheme instanceof QuantScheme.Int8PerChannel) {
-            // As the reference: row scales from the weights before any error compensation.
-            for (int r = 0; r < rows; r++) {
-                scales[r] = Codes.int8Scale(QuantizedTensor.maxAbs(w, r * columns, columns));
-            }
-        } else if (scheme instanceof QuantScheme.Fp8E4M3PerTensor) {
-            // Likewise the tensor's scale; compensated values beyond it saturate to the largest code.
-            scales[0] = Codes.fp8Scale(QuantizedTensor.maxAbs(w, 0, w.length));
+        byte[] data = new byte[scheme.dataBytes(rows, columns)];
+        float[] scales = new float[scheme.scaleCount(rows, columns)];
+        byte[] zeros = new byte[scheme.zeroCount(rows, columns)];
+        if (scheme.groupSize() == 0) {
+            // As the reference: row (INT8) or tensor (FP8) scales from the weights before any error compensation;
+            // compensated values beyond them saturate to the largest code. INT4 groups are fitted as GPTQ reaches
+            // them (GptqGrid.fitGroup).
+            scheme.fitScales(w, rows, columns, scales, zeros);
         }
         for (int c = 0; c < columns; c++) {
             if (hessian.isDead(c)) {

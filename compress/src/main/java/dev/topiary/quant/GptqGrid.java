@@ -6,17 +6,17 @@ package dev.topiary.quant;
  * group starts.
  */
 final class GptqGrid {
+    private final QuantScheme scheme;
     private final int columns;
     private final int groupSize;
-    private final boolean fp8;
     private final byte[] data;
     private final float[] scales;
     private final byte[] zeros;
 
     GptqGrid(QuantScheme scheme, int columns, byte[] data, float[] scales, byte[] zeros) {
+        this.scheme = scheme;
         this.columns = columns;
-        this.groupSize = scheme instanceof QuantScheme.Int4Grouped g ? g.groupSize() : 0;
-        this.fp8 = scheme instanceof QuantScheme.Fp8E4M3PerTensor;
+        this.groupSize = scheme.groupSize();
         this.data = data;
         this.scales = scales;
         this.zeros = zeros;
@@ -45,21 +45,6 @@ final class GptqGrid {
     }
 
     float quantize(float w, int row, int column) {
-        int i = row * columns + column;
-        if (fp8) {
-            byte code = Codes.fp8Code(w, scales[0]);
-            data[i] = code;
-            return Codes.fp8Value(code, scales[0]);
-        }
-        if (groupSize == 0) {
-            float scale = scales[row];
-            byte code = Codes.int8Code(w, scale);
-            data[i] = code;
-            return Codes.int8Value(code, scale);
-        }
-        int g = row * (columns / groupSize) + column / groupSize;
-        int code = Codes.int4Code(w, scales[g], zeros[g]);
-        QuantizedTensor.putNibble(data, i, code);
-        return Codes.int4Value(code, scales[g], zeros[g]);
+        return scheme.store(w, data, row * columns + column, scales, zeros, scheme.scaleIndex(row, column, columns));
     }
 }

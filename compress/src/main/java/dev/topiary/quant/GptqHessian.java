@@ -129,8 +129,9 @@ public final class GptqHessian implements AutoCloseable {
     // is fitted to weights that carry the errors of every earlier column.
     static int blockSize(int columns, QuantScheme scheme) {
         int block = BLOCK;
-        if (scheme instanceof QuantScheme.Int4Grouped g) {
-            block = g.groupSize() >= BLOCK ? g.groupSize() : BLOCK - BLOCK % g.groupSize();
+        int group = scheme.groupSize();
+        if (group > 0) {
+            block = group >= BLOCK ? group : BLOCK - BLOCK % group;
         }
         return Math.min(block, columns);
     }

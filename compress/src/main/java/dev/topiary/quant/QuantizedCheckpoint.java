@@ -70,12 +70,11 @@ public final class QuantizedCheckpoint {
             try (NDManager staging = Engines.engine().newBaseManager(Device.cpu())) {
                 Map<String, NDArray> tensors = new LinkedHashMap<>(model.floating());
                 model.quantized().forEach((name, q) -> {
-                    long[] packedShape = q.scheme() instanceof QuantScheme.Int4Grouped
-                            ? new long[] {q.rows(), q.columns() / 2} : q.shape();
-                    DataType codes = q.scheme() instanceof QuantScheme.Int8PerChannel ? DataType.INT8 : DataType.UINT8;
+                    long[] packedShape = {q.rows(), q.columns() / q.scheme().codesPerByte()};
+                    DataType codes = q.scheme().codeType() == TensorDType.I8 ? DataType.INT8 : DataType.UINT8;
                     tensors.put(name + ".qweight", JavaArrays.bytes(staging, q.data(), new Shape(packedShape), codes));
                     tensors.put(name + ".scales", JavaArrays.floats(staging, q.scales(), new Shape(scaleShape(q))));
-                    if (q.scheme() instanceof QuantScheme.Int4Grouped) {
+                    if (q.scheme().hasZeroPoints()) {
                         tensors.put(name + ".zeros", JavaArrays.bytes(staging, q.zeros(), new Shape(scaleShape(q)), DataType.UINT8));
                     }
                 });
@@ -151,20 +150,17 @@ public final class QuantizedCheckpoint {
     private static QuantizedTensor readQuantized(SafetensorsReader reader, NDManager staging, String name,
             QuantScheme scheme) {
         TensorInfo packed = reader.info(name + ".qweight");
-        TensorDType expected = scheme instanceof QuantScheme.Int8PerChannel ? TensorDType.I8 : TensorDType.U8;
+        TensorDType expected = scheme.codeType();
         if (packed.dtype() != expected || packed.shape().length != 2) {
             throw new TopiaryException(reader.file() + ": tensor " + name + ".qweight is "
                     + packed.dtype().safetensorsName() + " " + Arrays.toString(packed.shape()) + "; " + scheme
                     + " stores 2-D " + expected.safetensorsName() + " codes");
         }
-        long[] shape = packed.shape();
-        if (scheme instanceof QuantScheme.Int4Grouped) {
-            shape = new long[] {shape[0], shape[1] * 2};
-        }
+        long[] shape = {packed.shape()[0], packed.shape()[1] * scheme.codesPerByte()};
         byte[] data = readBytes(reader, staging, name + ".qweight");
         float[] scales = reader.readFloats(name + ".scales");
         byte[] zeros = new byte[0];
-        if (scheme instanceof QuantScheme.Int4Grouped) {
+        if (scheme.hasZeroPoints()) {
             TensorInfo z = reader.info(name + ".zeros");
             if (z.dtype() != TensorDType.U8) {
                 throw new TopiaryException(reader.file() + ": tensor " + name + ".zeros is "
@@ -187,18 +183,7 @@ public final class QuantizedCheckpoint {
         q.put("quant_method", METHOD);
         q.put("scheme", scheme.id());
         q.put("bits", scheme.bits());
-        if (scheme instanceof QuantScheme.Int4Grouped g) {
-            q.put("group_size", g.groupSize());
-            q.put("sym", false);
-            q.put("packing", "two 4-bit codes per byte, low nibble first; value = (code - zero) * scale");
-        } else if (scheme instanceof QuantScheme.Int8PerChannel) {
-            q.put("group_size", -1);
-            q.put("sym", true);
-            q.put("packing", "one signed byte per weight; value = code * scale[row]");
-        } else {
-            q.put("fmt", "e4m3fn");
-            q.put("packing", "one E4M3 byte per weight; value = decode(code) * scale");
-        }
+        scheme.describe(q);
         ArrayNode names = q.putArray("quantized_tensors");
         model.quantized().keySet().forEach(names::add);
         return q;
@@ -230,9 +215,6 @@ public final class QuantizedCheckpoint {
     }
 
     private static long[] scaleShape(QuantizedTensor q) {
-        int count = q.scales().length;
-        return q.scheme() instanceof QuantScheme.Fp8E4M3PerTensor ? new long[] {1}
-                : q.scheme() instanceof QuantScheme.Int8PerChannel ? new long[] {q.rows()}
-                : new long[] {q.rows(), count / q.rows()};
+        return q.scheme().scaleShape(q.rows(), q.columns());
     }
 }

@@ -50,10 +50,9 @@ public final class QuantizedTensor {
         checkShape(name, shape, scheme);
         int rows = (int) shape[0];
         int columns = (int) shape[1];
-        checkLength(name, "packed data", data.length, dataBytes(scheme, rows, columns));
-        checkLength(name, "scales", scales.length, scaleCount(scheme, rows, columns));
-        checkLength(name, "zero points", zeros.length, scheme instanceof QuantScheme.Int4Grouped
-                ? scaleCount(scheme, rows, columns) : 0);
+        checkLength(name, "packed data", data.length, scheme.dataBytes(rows, columns));
+        checkLength(name, "scales", scales.length, scheme.scaleCount(rows, columns));
+        checkLength(name, "zero points", zeros.length, scheme.zeroCount(rows, columns));
         for (float s : scales) {
             if (!Float.isFinite(s)) {
                 throw new TopiaryException("quantized tensor " + name + " has scale " + s + "; scales must be finite");
@@ -79,42 +78,13 @@ public final class QuantizedTensor {
         float[] w = weights(name, weight, scheme);
         int rows = (int) weight.getShape().get(0);
         int columns = (int) weight.getShape().get(1);
-        byte[] data = new byte[dataBytes(scheme, rows, columns)];
-        float[] scales = new float[scaleCount(scheme, rows, columns)];
-        byte[] zeros = new byte[scheme instanceof QuantScheme.Int4Grouped ? scales.length : 0];
-        if (scheme instanceof QuantScheme.Int8PerChannel) {
-            for (int r = 0; r < rows; r++) {
-                float scale = Codes.int8Scale(maxAbs(w, r * columns, columns));
-                scales[r] = scale;
-                for (int c = 0; c < columns; c++) {
-                    data[r * columns + c] = Codes.int8Code(w[r * columns + c], scale);
-                }
-            }
-        } else if (scheme instanceof QuantScheme.Int4Grouped g) {
-            int groups = columns / g.groupSize();
-            for (int r = 0; r < rows; r++) {
-                for (int k = 0; k < groups; k++) {
-                    int from = r * columns + k * g.groupSize();
-                    float min = Float.POSITIVE_INFINITY;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int i = from; i < from + g.groupSize(); i++) {
-                        min = Math.min(min, w[i]);
-                        max = Math.max(max, w[i]);
-                    }
-                    float scale = Codes.int4Scale(min, max);
-                    int zero = Codes.int4Zero(min, scale);
-                    scales[r * groups + k] = scale;
-                    zeros[r * groups + k] = (byte) zero;
-                    for (int i = from; i < from + g.groupSize(); i++) {
-                        putNibble(data, i, Codes.int4Code(w[i], scale, zero));
-                    }
-                }
-            }
-        } else {
-            float scale = Codes.fp8Scale(maxAbs(w, 0, w.length));
-            scales[0] = scale;
-            for (int i = 0; i < w.length; i++) {
-                data[i] = Codes.fp8Code(w[i], scale);
+        byte[] data = new byte[scheme.dataBytes(rows, columns)];
+        float[] scales = new float[scheme.scaleCount(rows, columns)];
+        byte[] zeros = new byte[scheme.zeroCount(rows, columns)];
+        scheme.fitScales(w, rows, columns, scales, zeros);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c++) {
+                scheme.store(w[r * columns + c], data, r * columns + c, scales, zeros, scheme.scaleIndex(r, c, columns));
             }
         }
         return new QuantizedTensor(scheme, rows, columns, data, scales, zeros);
@@ -164,15 +134,7 @@ public final class QuantizedTensor {
 
     /** The dequantized value of the weight at {@code (row, column)}. */
     public float valueAt(int row, int column) {
-        int i = row * columns + column;
-        int s = scaleIndex(row, column);
-        if (scheme instanceof QuantScheme.Int8PerChannel) {
-            return Codes.int8Value(data[i], scales[s]);
-        }
-        if (scheme instanceof QuantScheme.Int4Grouped) {
-            return Codes.int4Value(Nibbles.get(data, i), scales[s], zeros[s]);
-        }
-        return Codes.fp8Value(data[i], scales[s]);
+        return scheme.value(data, row * columns + column, scales, zeros, scaleIndex(row, column));
     }
 
     /** All dequantized values, row-major. */
@@ -201,13 +163,7 @@ public final class QuantizedTensor {
     }
 
     private int scaleIndex(int row, int column) {
-        if (scheme instanceof QuantScheme.Int8PerChannel) {
-            return row;
-        }
-        if (scheme instanceof QuantScheme.Int4Grouped g) {
-            return row * (columns / g.groupSize()) + column / g.groupSize();
-        }
-        return 0;
+        return scheme.scaleIndex(row, column, columns);
     }
 
     /**
@@ -224,10 +180,10 @@ public final class QuantizedTensor {
             throw new TopiaryException("cannot quantize " + name + " of shape " + Arrays.toString(shape)
                     + ": more than 2^31 weights in one tensor is not supported");
         }
-        if (scheme instanceof QuantScheme.Int4Grouped g && shape[1] % g.groupSize() != 0) {
+        if (scheme.groupSize() > 0 && shape[1] % scheme.groupSize() != 0) {
             throw new TopiaryException("cannot quantize " + name + " of shape " + Arrays.toString(shape) + " with "
                     + scheme + ": the input dimension " + shape[1] + " is not a multiple of the group size "
-                    + g.groupSize());
+                    + scheme.groupSize());
         }
     }
 
@@ -254,21 +210,6 @@ public final class QuantizedTensor {
             }
         }
         return w;
-    }
-
-    static int dataBytes(QuantScheme scheme, int rows, int columns) {
-        long weights = (long) rows * columns;
-        return (int) (scheme instanceof QuantScheme.Int4Grouped ? weights / 2 : weights);
-    }
-
-    static int scaleCount(QuantScheme scheme, int rows, int columns) {
-        if (scheme instanceof QuantScheme.Int8PerChannel) {
-            return rows;
-        }
-        if (scheme instanceof QuantScheme.Int4Grouped g) {
-            return rows * (columns / g.groupSize());
-        }
-        return 1;
     }
 
     // Sets the 4-bit code at flat index i of a zero-initialised packed array (low nibble first).
