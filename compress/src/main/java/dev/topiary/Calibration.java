@@ -20,6 +20,12 @@ public record Calibration(Corpus data, int samples, int batchSize, int sequenceL
     /** Minitron's calibration set size. */
     public static final int DEFAULT_SAMPLES = 1024;
 
+    /** Sequences per forward pass of {@link #defaults()}. */
+    public static final int DEFAULT_BATCH_SIZE = 8;
+
+    /** Tokens per sequence of {@link #defaults()}. */
+    public static final int DEFAULT_SEQUENCE_LENGTH = 256;
+
     public Calibration {
         if (samples < 1 || batchSize < 1 || sequenceLength < 1) {
             throw new TopiaryException("calibration needs samples, batch size and sequence length >= 1, got "
@@ -27,9 +33,12 @@ public record Calibration(Corpus data, int samples, int batchSize, int sequenceL
         }
     }
 
-    /** {@value #DEFAULT_SAMPLES} sequences of 256 tokens in batches of 8, from the model's default corpus. */
+    /**
+     * {@value #DEFAULT_SAMPLES} sequences of {@value #DEFAULT_SEQUENCE_LENGTH} tokens in batches of
+     * {@value #DEFAULT_BATCH_SIZE}, from the model's default corpus.
+     */
     public static Calibration defaults() {
-        return new Calibration(null, DEFAULT_SAMPLES, 8, 256);
+        return new Calibration(null, DEFAULT_SAMPLES, DEFAULT_BATCH_SIZE, DEFAULT_SEQUENCE_LENGTH);
     }
 
     public Calibration withData(Corpus corpus) {

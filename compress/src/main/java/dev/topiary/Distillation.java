@@ -22,6 +22,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record Distillation(Training training, double temperature, double languageModelWeight,
         double hiddenStateWeight, long correctionSteps, Precision quantizationAware) {
 
+    /** Minitron's softmax temperature: the teacher's distribution as it is. */
+    public static final double DEFAULT_TEMPERATURE = 1;
+
+    /** Minitron's weight of the language-modelling loss: none, the teacher's logits alone. */
+    public static final double DEFAULT_LANGUAGE_MODEL_WEIGHT = 0;
+
     public Distillation {
         if (training == null) {
             throw new TopiaryException("a distillation needs its training settings");
@@ -40,7 +46,7 @@ public record Distillation(Training training, double temperature, double languag
 
     /** Minitron's objective on {@link Training#defaults()}. */
     public static Distillation defaults() {
-        return new Distillation(Training.defaults(), 1, 0, 0, 0, null);
+        return new Distillation(Training.defaults(), DEFAULT_TEMPERATURE, DEFAULT_LANGUAGE_MODEL_WEIGHT, 0, 0, null);
     }
 
     /** The defaults with a budget of {@code n} steps. */

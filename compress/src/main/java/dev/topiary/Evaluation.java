@@ -20,6 +20,12 @@ import java.util.Map;
 public record Evaluation(String model, long parameters, long storedBytes, Corpus data, LanguageModelMetrics metrics,
         MultipleChoiceResult nextSentence) implements HtmlRenderable {
 
+    /** Tokens per window {@link Model#evaluate} scores. */
+    public static final int WINDOW_LENGTH = 256;
+
+    /** Windows per forward pass of {@link Model#evaluate}. */
+    public static final int BATCH_SIZE = 8;
+
     public double loss() {
         return metrics.loss();
     }

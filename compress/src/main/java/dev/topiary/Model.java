@@ -332,8 +332,8 @@ public final class Model implements HtmlRenderable, AutoCloseable {
         Monitor monitor = Monitor.current();
         try (Corpus.Opened opened = data.open()) {
             monitor.report(new Progress(phase, 0, 1, "passes", data.toString()));
-            LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, opened.dataset(), 256, 8,
-                    maxTokens, monitor.cancellation());
+            LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, opened.dataset(),
+                    Evaluation.WINDOW_LENGTH, Evaluation.BATCH_SIZE, maxTokens, monitor.cancellation());
             monitor.report(new Progress(phase, 1, 1, "passes", metrics.toString()));
             return metrics;
         } finally {

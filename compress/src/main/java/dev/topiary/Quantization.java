@@ -15,6 +15,12 @@ import dev.topiary.quant.QuantScheme;
  */
 public record Quantization(boolean usesGptq, int groupSize, Calibration calibration) {
 
+    /** Calibration sequences of {@link #gptq()}. */
+    public static final int GPTQ_SAMPLES = 128;
+
+    /** Tokens per calibration sequence of {@link #gptq()}, one sequence per forward pass. */
+    public static final int GPTQ_SEQUENCE_LENGTH = 256;
+
     public Quantization {
         if (groupSize < 1) {
             throw new TopiaryException("the INT4 group size must be positive, got " + groupSize);
@@ -26,10 +32,10 @@ public record Quantization(boolean usesGptq, int groupSize, Calibration calibrat
         return new Quantization(false, QuantScheme.DEFAULT_GROUP_SIZE, null);
     }
 
-    /** GPTQ on 128 sequences of 256 tokens, INT4 groups of 128. */
+    /** GPTQ on {@value #GPTQ_SAMPLES} sequences of {@value #GPTQ_SEQUENCE_LENGTH} tokens, INT4 groups of 128. */
     public static Quantization gptq() {
-        return new Quantization(true, QuantScheme.DEFAULT_GROUP_SIZE, Calibration.defaults().withSamples(128)
-                .withBatch(1, 256));
+        return new Quantization(true, QuantScheme.DEFAULT_GROUP_SIZE, Calibration.defaults()
+                .withSamples(GPTQ_SAMPLES).withBatch(1, GPTQ_SEQUENCE_LENGTH));
     }
 
     public Quantization withGroupSize(int size) {

@@ -29,6 +29,15 @@ public record Training(Corpus data, long steps, long tokens, Double learningRate
     /** Steps when neither a step nor a token budget is given. */
     public static final long DEFAULT_STEPS = 100;
 
+    /** Sequences per optimizer step of {@link #defaults()}. */
+    public static final int DEFAULT_BATCH_SIZE = 8;
+
+    /** Tokens per sequence of {@link #defaults()}. */
+    public static final int DEFAULT_SEQUENCE_LENGTH = 256;
+
+    /** Share of the steps {@link #defaults()} spends warming the learning rate up. */
+    public static final double DEFAULT_WARMUP_FRACTION = 0.05;
+
     public Training {
         if (steps < 0 || tokens < 0 || (steps > 0 && tokens > 0)) {
             throw new TopiaryException("a training budget is a number of steps or of tokens, not both; got steps "
@@ -46,9 +55,13 @@ public record Training(Corpus data, long steps, long tokens, Double learningRate
         }
     }
 
-    /** {@value #DEFAULT_STEPS} steps of 8 x 256 tokens, 5% warm-up, seed 0, the model's data and learning rate. */
+    /**
+     * {@value #DEFAULT_STEPS} steps of {@value #DEFAULT_BATCH_SIZE} x {@value #DEFAULT_SEQUENCE_LENGTH} tokens, 5%
+     * warm-up, seed 0, the model's data and learning rate.
+     */
     public static Training defaults() {
-        return new Training(null, DEFAULT_STEPS, 0, null, 0.05, 8, 256, 0);
+        return new Training(null, DEFAULT_STEPS, 0, null, DEFAULT_WARMUP_FRACTION, DEFAULT_BATCH_SIZE,
+                DEFAULT_SEQUENCE_LENGTH, 0);
     }
 
     /** The defaults with a budget of {@code n} optimizer steps. */

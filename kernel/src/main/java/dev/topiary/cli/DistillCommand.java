@@ -2,6 +2,7 @@ package dev.topiary.cli;
 
 import dev.topiary.Distillation;
 import dev.topiary.Model;
+import dev.topiary.ModelDefaults;
 import dev.topiary.Monitor;
 import dev.topiary.Training;
 import java.nio.file.Path;
@@ -33,24 +34,27 @@ final class DistillCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--seq-len", defaultValue = "256", paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--seq-len", defaultValue = "" + Training.DEFAULT_SEQUENCE_LENGTH, paramLabel = "N",
+            description = "default: ${DEFAULT-VALUE}")
     int sequenceLength;
 
-    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size", defaultValue = "" + Training.DEFAULT_BATCH_SIZE, paramLabel = "N",
+            description = "default: ${DEFAULT-VALUE}")
     int batchSize;
 
-    @Option(names = "--lr", defaultValue = "1e-4", paramLabel = "RATE",
+    @Option(names = "--lr", defaultValue = "" + ModelDefaults.MINITRON_LEARNING_RATE, paramLabel = "RATE",
             description = "peak learning rate (default: ${DEFAULT-VALUE}, decaying by cosine to a tenth)")
     double learningRate;
 
-    @Option(names = "--warmup", defaultValue = "0.05", paramLabel = "FRACTION",
+    @Option(names = "--warmup", defaultValue = "" + Training.DEFAULT_WARMUP_FRACTION, paramLabel = "FRACTION",
             description = "share of the steps spent warming up (default: ${DEFAULT-VALUE})")
     double warmup;
 
-    @Option(names = "--temperature", defaultValue = "1", paramLabel = "T", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--temperature", defaultValue = "" + Distillation.DEFAULT_TEMPERATURE, paramLabel = "T",
+            description = "default: ${DEFAULT-VALUE}")
     double temperature;
 
-    @Option(names = "--lm-loss", defaultValue = "0", paramLabel = "W",
+    @Option(names = "--lm-loss", defaultValue = "" + Distillation.DEFAULT_LANGUAGE_MODEL_WEIGHT, paramLabel = "W",
             description = "weight of the language-modelling loss mixed in (default: ${DEFAULT-VALUE})")
     double languageModelWeight;
 

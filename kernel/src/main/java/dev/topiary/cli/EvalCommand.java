@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.Cancellation;
 import dev.topiary.Corpus;
+import dev.topiary.Evaluation;
 import dev.topiary.TopiaryException;
 import dev.topiary.eval.LanguageModelEvaluation;
 import dev.topiary.eval.LanguageModelMetrics;
@@ -29,11 +30,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "dataset prefix, .jsonl or .txt")
     Path data;
 
-    @Option(names = "--seq-len", defaultValue = "256", paramLabel = "N",
+    @Option(names = "--seq-len", defaultValue = "" + Evaluation.WINDOW_LENGTH, paramLabel = "N",
             description = "tokens per evaluated window (default: ${DEFAULT-VALUE})")
     int sequenceLength;
 
-    @Option(names = "--batch-size", defaultValue = "4", paramLabel = "N",
+    @Option(names = "--batch-size", defaultValue = "" + Evaluation.BATCH_SIZE, paramLabel = "N",
             description = "windows per forward pass (default: ${DEFAULT-VALUE})")
     int batchSize;
 

@@ -44,14 +44,16 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--drop", split = ",", paramLabel = "I,J,...", description = "drop exactly these layers (0-based)")
     int[] drop;
 
-    @Option(names = "--samples", defaultValue = "1024", paramLabel = "N",
+    @Option(names = "--samples", defaultValue = "" + Calibration.DEFAULT_SAMPLES, paramLabel = "N",
             description = "calibration sequences (default: ${DEFAULT-VALUE}, as Minitron)")
     int samples;
 
-    @Option(names = "--seq-len", defaultValue = "256", paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--seq-len", defaultValue = "" + Calibration.DEFAULT_SEQUENCE_LENGTH, paramLabel = "N",
+            description = "default: ${DEFAULT-VALUE}")
     int sequenceLength;
 
-    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size", defaultValue = "" + Calibration.DEFAULT_BATCH_SIZE, paramLabel = "N",
+            description = "default: ${DEFAULT-VALUE}")
     int batchSize;
 
     @Mixin

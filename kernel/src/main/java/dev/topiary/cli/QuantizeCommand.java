@@ -7,6 +7,7 @@ import dev.topiary.Monitor;
 import dev.topiary.Precision;
 import dev.topiary.Quantization;
 import dev.topiary.TopiaryException;
+import dev.topiary.quant.QuantScheme;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,7 +33,8 @@ final class QuantizeCommand implements Callable<Integer> {
             description = "rtn (round to nearest, default) or gptq (needs --data)")
     String method;
 
-    @Option(names = "--group-size", defaultValue = "128", paramLabel = "N", description = "INT4 group size (default: 128)")
+    @Option(names = "--group-size", defaultValue = "" + QuantScheme.DEFAULT_GROUP_SIZE, paramLabel = "N",
+            description = "INT4 group size (default: ${DEFAULT-VALUE})")
     int groupSize;
 
     @Option(names = "--data", paramLabel = "DATA", description = "calibration data for GPTQ: dataset prefix or text")
@@ -41,10 +43,12 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer for text --data (default: the model's)")
     Path tokenizer;
 
-    @Option(names = "--samples", defaultValue = "128", paramLabel = "N", description = "calibration sequences")
+    @Option(names = "--samples", defaultValue = "" + Quantization.GPTQ_SAMPLES, paramLabel = "N",
+            description = "calibration sequences (default: ${DEFAULT-VALUE})")
     int samples;
 
-    @Option(names = "--seq-len", defaultValue = "256", paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--seq-len", defaultValue = "" + Quantization.GPTQ_SEQUENCE_LENGTH, paramLabel = "N",
+            description = "default: ${DEFAULT-VALUE}")
     int sequenceLength;
 
     @Mixin

@@ -1,0 +1,64 @@
+package dev.topiary.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.topiary.Calibration;
+import dev.topiary.Distillation;
+import dev.topiary.Evaluation;
+import dev.topiary.ModelDefaults;
+import dev.topiary.Quantization;
+import dev.topiary.Training;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * The command line's defaults are the DSL's: each command, given only its required options, holds the values of
+ * the DSL's default settings (as a loaded checkpoint sees them).
+ */
+class CommandDefaultsTest {
+
+    @Test
+    void quantizeDefaultsToTheDslsRoundToNearestAndGptq() {
+        QuantizeCommand quantize = parse(new QuantizeCommand(), "--model", "m", "--precision", "INT4", "--output", "o");
+        assertEquals(Quantization.roundToNearest().groupSize(), quantize.groupSize);
+        assertEquals(Quantization.gptq().groupSize(), quantize.groupSize);
+        assertEquals(Quantization.gptq().calibration().samples(), quantize.samples);
+        assertEquals(Quantization.gptq().calibration().sequenceLength(), quantize.sequenceLength);
+    }
+
+    @Test
+    void pruneDefaultsToTheDslsCalibration() {
+        PruneCommand prune = parse(new PruneCommand(), "--model", "m", "--data", "d", "--output", "o");
+        Calibration calibration = Calibration.defaults();
+        assertEquals(calibration.samples(), prune.samples);
+        assertEquals(calibration.batchSize(), prune.batchSize);
+        assertEquals(calibration.sequenceLength(), prune.sequenceLength);
+    }
+
+    @Test
+    void distillDefaultsToTheDslsDistillation() {
+        DistillCommand distill = parse(new DistillCommand(), "--student", "s", "--teacher", "t", "--data", "d",
+                "--tokens", "1000", "--output", "o");
+        Distillation distillation = Distillation.defaults();
+        Training training = distillation.training();
+        assertEquals(training.batchSize(), distill.batchSize);
+        assertEquals(training.sequenceLength(), distill.sequenceLength);
+        assertEquals(training.warmupFraction(), distill.warmup);
+        assertEquals(ModelDefaults.MINITRON_LEARNING_RATE, distill.learningRate);
+        assertEquals(distillation.temperature(), distill.temperature);
+        assertEquals(distillation.languageModelWeight(), distill.languageModelWeight);
+        assertEquals(distillation.correctionSteps(), distill.correctionSteps);
+    }
+
+    @Test
+    void evalDefaultsToTheDslsEvaluationWindowsAndBatch() {
+        EvalCommand eval = parse(new EvalCommand(), "--model", "m", "--data", "d");
+        assertEquals(Evaluation.WINDOW_LENGTH, eval.sequenceLength);
+        assertEquals(Evaluation.BATCH_SIZE, eval.batchSize);
+    }
+
+    private static <T> T parse(T command, String... args) {
+        new CommandLine(command).parseArgs(args);
+        return command;
+    }
+}
