@@ -104,14 +104,10 @@ public final class AtomicDirectory {
                     + Files.readSymbolicLink(target) + ", which does not exist; remove the link or choose a new path");
         }
         if (!Files.exists(target)) {
-            for (Path p = target.getParent(); p != null; p = p.getParent()) {
-                if (Files.exists(p)) {
-                    if (!Files.isDirectory(p)) {
-                        throw new TopiaryException("cannot write the " + what + " to " + dir + ": " + p
-                                + " is a file, not a directory; choose a path inside a directory");
-                    }
-                    break;
-                }
+            var file = IoErrors.fileAmongParents(target);
+            if (file.isPresent()) {
+                throw new TopiaryException("cannot write the " + what + " to " + dir + ": " + file.get()
+                        + " is a file, not a directory; choose a path inside a directory");
             }
             return Set.of();
         }

@@ -15,6 +15,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * File-system failures said in words, for one-line error messages: "/out/config.json: already exists" rather than
@@ -64,6 +65,19 @@ public final class IoErrors {
             return "is missing";
         }
         return Files.isRegularFile(path) ? "is a regular file" : "is not a regular file";
+    }
+
+    /**
+     * The nearest existing ancestor of {@code path} when it is a file rather than a directory, so that nothing can be
+     * created at {@code path}; empty otherwise.
+     */
+    public static Optional<Path> fileAmongParents(Path path) {
+        for (Path p = path.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                return Files.isDirectory(p) ? Optional.empty() : Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     private static String words(FileSystemException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,13 +44,9 @@ final class ExecutedNotebookFile {
             throw new TopiaryException("--out " + out + " is a link to a missing file; remove it or choose another"
                     + " --out");
         }
-        for (Path p = out.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
-            if (Files.exists(p)) {
-                if (!Files.isDirectory(p)) {
-                    throw new TopiaryException("--out " + out + ": " + p + " is a file, not a directory");
-                }
-                break;
-            }
+        var file = IoErrors.fileAmongParents(out);
+        if (file.isPresent()) {
+            throw new TopiaryException("--out " + out + ": " + file.get() + " is a file, not a directory");
         }
         if (Files.exists(out) && !writtenByRun(out)) {
             throw new TopiaryException("--out " + out + " exists and is not a notebook that topiary run wrote;"
