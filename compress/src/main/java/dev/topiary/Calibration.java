@@ -70,8 +70,8 @@ public record Calibration(Corpus data, int samples, int batchSize, int sequenceL
     }
 
     /** These settings with the model's default corpus filled in when none was given. */
-    Calibration resolve(Model model, String verb) {
-        return data != null ? this : withData(model.defaults().trainingData(verb));
+    Calibration resolve(ModelDefaults defaults, String verb) {
+        return data != null ? this : withData(defaults.trainingData(verb));
     }
 
     ObjectNode toJson() {

@@ -87,7 +87,7 @@ public final class Comparison implements HtmlRenderable {
      * @return the new row
      * @throws TopiaryException when the name is blank or holds a line break
      */
-    public synchronized Row add(String name, Model model) {
+    public synchronized Row add(String name, LanguageModel model) {
         if (name == null || name.isBlank() || name.contains("\n") || name.contains("\r")) {
             throw new TopiaryException("a row needs a one-line name, got " + (name == null ? "null" : "'" + name + "'"));
         }

@@ -153,7 +153,7 @@ public sealed interface Corpus permits Corpus.Indexed, Corpus.Text, Corpus.Embed
 
         @Override
         public ObjectNode toJson() {
-            return Lineage.object("kind", "indexed").put("prefix", prefix.toString()).put("sha256", fingerprint());
+            return Json.object("kind", "indexed").put("prefix", prefix.toString()).put("sha256", fingerprint());
         }
 
         @Override
@@ -204,7 +204,7 @@ public sealed interface Corpus permits Corpus.Indexed, Corpus.Text, Corpus.Embed
 
         @Override
         public ObjectNode toJson() {
-            return Lineage.object("kind", "text").put("file", file.toString()).put("tokenizer", tokenizer.toString())
+            return Json.object("kind", "text").put("file", file.toString()).put("tokenizer", tokenizer.toString())
                     .put("sha256", fingerprint());
         }
 
@@ -233,7 +233,7 @@ public sealed interface Corpus permits Corpus.Indexed, Corpus.Text, Corpus.Embed
 
         @Override
         public ObjectNode toJson() {
-            return Lineage.object("kind", "embedded").put("split", split.id()).put("sha256", fingerprint());
+            return Json.object("kind", "embedded").put("split", split.id()).put("sha256", fingerprint());
         }
 
         @Override

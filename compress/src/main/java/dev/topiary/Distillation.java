@@ -104,7 +104,7 @@ public record Distillation(Training training, double temperature, double languag
                 precision);
     }
 
-    Distillation resolve(Model student) {
+    Distillation resolve(ModelDefaults student) {
         return withTraining(training.resolve(student, "distill()"));
     }
 

@@ -23,7 +23,7 @@ final class DistillationObjectives {
         }
         logits(teacher, student, run).checkStudent(student.config());
         if (run.quantizationAware() != null) {
-            Model.checkGroups(student.config(), quantizationAwareScheme(run));
+            quantizationAwareScheme(run).checkFits(student.config());
         }
     }
 
@@ -36,7 +36,7 @@ final class DistillationObjectives {
 
     /** The scheme quantization-aware distillation fake-quantizes to: INT4 in the default groups of 128. */
     static QuantScheme quantizationAwareScheme(Distillation run) {
-        return run.quantizationAware().scheme(QuantScheme.DEFAULT_GROUP_SIZE);
+        return run.quantizationAware().scheme();
     }
 
     private static DistillationObjective logits(Model teacher, Model student, Distillation run) {

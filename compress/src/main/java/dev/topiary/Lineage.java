@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.io.AtomicFile;
 import dev.topiary.io.IoErrors;
@@ -12,20 +11,15 @@ import dev.topiary.render.Html;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * How a model came to be: its {@link Origin} and every {@link Step} since, each with the options that decided it
  * (data fingerprints, seeds, budgets) and the metrics it measured. Written to a file it is a recipe:
- * {@link #read} and {@link #replay} make the same model again, headless, and {@link #differences} says whether it
+ * {@link #read} and {@link Replay#of} make the same model again, headless, and {@link #differences} says whether it
  * reached the same numbers.
  *
  * @param origin where the model started
@@ -34,20 +28,16 @@ import java.util.stream.Collectors;
 public record Lineage(Origin origin, List<Entry> entries) implements HtmlRenderable {
 
     /** The format name written at the top of every recipe file. */
-    public static final String FORMAT = "topiary-recipe-v1";
+    public static final String FORMAT = "topiary-recipe-v2";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
      * One step and what it measured.
      *
      * @param step the verb and its resolved options
-     * @param metrics measurements taken by the step (parameters, losses, bytes), by name, in the order taken
+     * @param metrics measurements taken by the step (parameters, losses, bytes)
      */
-    public record Entry(Step step, Map<String, Double> metrics) {
-        public Entry {
-            metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
-        }
-    }
+    public record Entry(Step step, StepMetrics metrics) {}
 
     public Lineage {
         entries = List.copyOf(entries);
@@ -59,7 +49,7 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
     }
 
     /** This lineage followed by one more step. */
-    Lineage then(Step step, Map<String, Double> metrics) {
+    Lineage then(Step step, StepMetrics metrics) {
         List<Entry> next = new ArrayList<>(entries);
         next.add(new Entry(step, metrics));
         return new Lineage(origin, next);
@@ -70,50 +60,17 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
         return entries.stream().map(Entry::step).toList();
     }
 
-    /**
-     * Makes the model again: opens the origin and applies every step in order. A distillation's teacher is made from
-     * its own lineage, reusing any model this replay has already made (as when the teacher is the student's
-     * origin). Intermediate models are closed; the caller owns the result.
-     *
-     * @throws TopiaryException when data or a checkpoint the recipe names is missing or has changed
-     */
-    public Model replay() {
-        Map<Lineage, Model> made = new HashMap<>();
-        Model result = replay(made);
-        Set<Model> kept = Collections.newSetFromMap(new IdentityHashMap<>());
-        kept.add(result);
-        made.values().stream().filter(m -> !kept.contains(m)).forEach(Model::close);
-        return result;
-    }
-
-    private Model replay(Map<Lineage, Model> made) {
-        Model known = made.get(this);
-        if (known != null) {
-            return known;
-        }
-        Model model;
+    /** The last step and what it measured. */
+    public Entry last() {
         if (entries.isEmpty()) {
-            model = origin.open();
-        } else {
-            Model before = new Lineage(origin, entries.subList(0, entries.size() - 1)).replay(made);
-            model = apply(before, entries.get(entries.size() - 1).step(), made);
+            throw new TopiaryException("this lineage has no steps, only its origin " + origin);
         }
-        made.put(this, model);
-        return model;
+        return entries.get(entries.size() - 1);
     }
 
-    private static Model apply(Model model, Step step, Map<Lineage, Model> made) {
-        if (step instanceof PruneStep prune) {
-            return model.prune().apply(prune);
-        }
-        if (step instanceof TrainStep train) {
-            return model.train(train.training());
-        }
-        if (step instanceof DistillStep distill) {
-            return model.distill(distill.teacher().replay(made), distill.distillation());
-        }
-        QuantizeStep quantize = (QuantizeStep) step;
-        return model.quantize(quantize.precision(), quantize.quantization());
+    /** This lineage without its last step. */
+    Lineage withoutLast() {
+        return new Lineage(origin, entries.subList(0, entries.size() - 1));
     }
 
     /**
@@ -129,8 +86,8 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
             return lines;
         }
         for (int i = 0; i < entries.size(); i++) {
-            Map<String, Double> recorded = entries.get(i).metrics();
-            Map<String, Double> measured = reproduced.entries.get(i).metrics();
+            Map<String, Double> recorded = entries.get(i).metrics().values();
+            Map<String, Double> measured = reproduced.entries.get(i).metrics().values();
             for (Map.Entry<String, Double> metric : recorded.entrySet()) {
                 Double again = measured.get(metric.getKey());
                 double scale = Math.max(Math.abs(metric.getValue()), 1e-30);
@@ -153,9 +110,9 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
     }
 
     /**
-     * Reads a recipe file.
+     * Reads a recipe file, of this format or an earlier one ({@link RecipeV1}).
      *
-     * @throws TopiaryException when the file is missing, not JSON, or not a Topiary recipe
+     * @throws TopiaryException when the file is missing, not JSON, or not a Topiary recipe of a known version
      */
     public static Lineage read(Path file) {
         JsonNode json;
@@ -164,20 +121,26 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
         } catch (IOException e) {
             throw new TopiaryException("cannot read the recipe " + file + ": " + IoErrors.describe(e), e);
         }
-        if (json == null || !FORMAT.equals(json.path("format").asText())) {
-            throw new TopiaryException(file + " is not a Topiary recipe: expected \"format\": \"" + FORMAT + "\"");
+        String format = json == null ? "" : json.path("format").asText();
+        if (format.equals(RecipeV1.FORMAT)) {
+            return fromJson(RecipeV1.upgrade(json));
+        }
+        if (!format.equals(FORMAT)) {
+            throw new TopiaryException(file + " is not a Topiary recipe this version reads: expected \"format\": \""
+                    + FORMAT + "\" (or \"" + RecipeV1.FORMAT + "\"), found "
+                    + (format.isEmpty() ? "none" : "\"" + format + "\""));
         }
         return fromJson(json);
     }
 
     public ObjectNode toJson() {
-        ObjectNode json = object("format", FORMAT);
+        ObjectNode json = Json.object("format", FORMAT);
         json.set("origin", origin.toJson());
         ArrayNode steps = json.putArray("steps");
         for (Entry entry : entries) {
             ObjectNode step = entry.step().toJson();
             ObjectNode metrics = step.putObject("metrics");
-            entry.metrics().forEach(metrics::put);
+            entry.metrics().values().forEach(metrics::put);
             steps.add(step);
         }
         return json;
@@ -185,10 +148,9 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
 
     static Lineage fromJson(JsonNode json) {
         List<Entry> entries = new ArrayList<>();
-        for (JsonNode step : json.path("steps")) {
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            step.path("metrics").fields().forEachRemaining(f -> metrics.put(f.getKey(), f.getValue().asDouble()));
-            entries.add(new Entry(Step.fromJson(step), metrics));
+        for (JsonNode stepJson : json.path("steps")) {
+            Step step = StepRegistry.read(stepJson);
+            entries.add(new Entry(step, step.metricsFromJson(stepJson.path("metrics"))));
         }
         return new Lineage(Origin.fromJson(json.path("origin")), entries);
     }
@@ -201,8 +163,8 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
     public long trainingTokens() {
         long tokens = origin instanceof Origin.EmbeddedTeacher teacher ? teacher.recipe().tokens() : 0;
         for (Entry e : entries) {
-            if (e.step() instanceof TrainStep || e.step() instanceof DistillStep) {
-                tokens += Math.round(e.metrics().getOrDefault("tokens", 0.0));
+            if (e.metrics() instanceof StepMetrics.Trained trained) {
+                tokens += trained.tokens();
             }
         }
         return tokens;
@@ -213,19 +175,14 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
         return origin + entries.stream().map(e -> " -> " + e.step().verb()).collect(Collectors.joining());
     }
 
-    /** A JSON object whose first field is {@code name: value}. */
-    static ObjectNode object(String name, String value) {
-        return JsonNodeFactory.instance.objectNode().put(name, value);
-    }
-
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("from ").append(origin);
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             s.append(String.format(Locale.ROOT, "%n  %d. %s", i + 1, e.step()));
-            if (!e.metrics().isEmpty()) {
-                s.append(String.format(Locale.ROOT, "%n     %s", metrics(e.metrics())));
+            if (!e.metrics().values().isEmpty()) {
+                s.append(String.format(Locale.ROOT, "%n     %s", metrics(e.metrics().values())));
             }
         }
         return s.toString();
@@ -237,7 +194,7 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
         rows.add(List.of(0, "origin", origin.toString(), ""));
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
-            rows.add(List.of(i + 1, e.step().verb(), e.step().toString(), metrics(e.metrics())));
+            rows.add(List.of(i + 1, e.step().verb(), e.step().toString(), metrics(e.metrics().values())));
         }
         return Html.section("lineage", Html.table(List.of("#", "step", "options", "metrics"), rows));
     }

@@ -32,6 +32,11 @@ public record ModelDefaults(Corpus training, Corpus validation, double learningR
         return new ModelDefaults(null, null, MINITRON_LEARNING_RATE, false);
     }
 
+    /** These defaults with other data, and without the embedded next-sentence task. */
+    ModelDefaults withData(Corpus trainingData, Corpus validationData) {
+        return new ModelDefaults(trainingData, validationData, learningRate, false);
+    }
+
     /** The training corpus, or a clear request for one naming {@code verb}. */
     Corpus trainingData(String verb) {
         if (training == null) {

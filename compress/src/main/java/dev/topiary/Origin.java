@@ -17,9 +17,6 @@ import java.util.stream.Stream;
 /** Where a lineage starts: the embedded teacher, a checkpoint on disk, or a random initialisation. */
 public sealed interface Origin permits Origin.EmbeddedTeacher, Origin.Checkpoint, Origin.Random {
 
-    /** The model this origin names, made or loaded again. */
-    Model open();
-
     ObjectNode toJson();
 
     /** The origin a recipe records. */
@@ -44,13 +41,8 @@ public sealed interface Origin permits Origin.EmbeddedTeacher, Origin.Checkpoint
         private static final ObjectMapper JSON = new ObjectMapper();
 
         @Override
-        public Model open() {
-            return Model.embeddedTeacher(recipe);
-        }
-
-        @Override
         public ObjectNode toJson() {
-            ObjectNode json = Lineage.object("kind", "embedded-teacher");
+            ObjectNode json = Json.object("kind", "embedded-teacher");
             json.set("config", recipe.config().toJson());
             json.put("seed", recipe.seed());
             json.set("training", JSON.valueToTree(recipe.training()));
@@ -103,20 +95,19 @@ public sealed interface Origin permits Origin.EmbeddedTeacher, Origin.Checkpoint
             return s;
         }
 
-        @Override
-        public Model open() {
+        /**
+         * @throws TopiaryException when the checkpoint's files no longer have the digest a recipe recorded
+         */
+        void checkUnchanged() {
             String recorded = sha256;
-            Model model = Model.load(directory);
             if (recorded != null && !recorded.equals(digest(directory))) {
-                model.close();
                 throw new TopiaryException("the checkpoint " + directory + " has changed since the recipe was written");
             }
-            return model;
         }
 
         @Override
         public ObjectNode toJson() {
-            return Lineage.object("kind", "checkpoint").put("path", directory.toString()).put("sha256", sha256());
+            return Json.object("kind", "checkpoint").put("path", directory.toString()).put("sha256", sha256());
         }
 
         static Checkpoint fromJson(JsonNode json) {
@@ -150,17 +141,12 @@ public sealed interface Origin permits Origin.EmbeddedTeacher, Origin.Checkpoint
         }
     }
 
-    /** A freshly initialised model ({@link Model#random}). */
+    /** A freshly initialised model ({@link Model#random(LlamaConfig, long)}). */
     record Random(LlamaConfig config, long seed) implements Origin {
 
         @Override
-        public Model open() {
-            return Model.random(config, seed);
-        }
-
-        @Override
         public ObjectNode toJson() {
-            ObjectNode json = Lineage.object("kind", "random");
+            ObjectNode json = Json.object("kind", "random");
             json.set("config", config.toJson());
             return json.put("seed", seed);
         }

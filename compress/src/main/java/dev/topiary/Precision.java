@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * Weight precisions of {@link Model#quantize}: the number formats Topiary stores packed. Each names one
+ * Weight precisions of {@link Model#quantize(Precision)}: the number formats Topiary stores packed. Each names one
  * {@link QuantScheme} family; the scheme adds the parameters (the INT4 group size) and the behaviour.
  */
 public enum Precision {
@@ -50,8 +50,11 @@ public enum Precision {
         return parse(scheme.id());
     }
 
-    /** The quantization scheme; {@code groupSize} applies to {@link #INT4} only. */
-    public QuantScheme scheme(int groupSize) {
-        return QuantScheme.of(schemeId, groupSize);
+    /**
+     * The default scheme of this precision: INT4 in groups of {@value QuantScheme#DEFAULT_GROUP_SIZE}
+     * ({@link QuantScheme#int4(int)} makes other groups).
+     */
+    public QuantScheme scheme() {
+        return QuantScheme.of(schemeId, QuantScheme.DEFAULT_GROUP_SIZE);
     }
 }

@@ -2,30 +2,92 @@ package dev.topiary;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.llama.Llama;
+import dev.topiary.quant.PackedModel;
+import dev.topiary.quant.QuantScheme;
+import java.lang.ref.Reference;
 
-/** Post-training weight quantization ({@link Model#quantize}), resolved. */
-public record QuantizeStep(Precision precision, Quantization quantization) implements Step {
+/**
+ * Post-training weight quantization ({@link Model#quantize(QuantizeStep)}), one record per method: round to nearest
+ * ({@link RoundToNearest}) or GPTQ ({@link Gptq}). A record packs the weights ({@link #pack}); what every method
+ * shares (the group check, the metrics, the quantized model) is here.
+ */
+public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
+
+    /** The number format and which weights share a scale. */
+    QuantScheme scheme();
+
+    /** The method's name in recipes. */
+    String method();
+
+    /** This step with what it left to the model's defaults (GPTQ's calibration data) filled in. */
+    QuantizeStep resolve(ModelDefaults defaults);
+
+    /** The packed weights of {@code source}. */
+    PackedModel pack(Llama source, Monitor monitor);
 
     @Override
-    public String verb() {
+    default String verb() {
         return "quantize";
     }
 
     @Override
-    public ObjectNode toJson() {
-        ObjectNode json = Lineage.object("verb", verb());
-        json.put("precision", precision.name());
-        json.setAll(quantization.toJson());
-        return json;
-    }
-
-    static QuantizeStep fromJson(JsonNode json) {
-        return new QuantizeStep(Precision.parse(json.path("precision").asText()), Quantization.fromJson(json));
+    default String name() {
+        return verb() + "." + method();
     }
 
     @Override
-    public String toString() {
-        return "quantize " + precision + (precision == Precision.INT4 ? " (groups of " + quantization.groupSize()
-                + ")" : "") + ", " + quantization;
+    default QuantizedModel apply(Model model, Replay replay) {
+        return apply(model);
+    }
+
+    /**
+     * The model with every linear weight quantized and stored packed.
+     *
+     * @throws TopiaryException before any work when the scheme's groups do not divide every linear layer's input
+     */
+    default QuantizedModel apply(Model model) {
+        scheme().checkFits(model.config());
+        Monitor monitor = Monitor.current();
+        monitor.check("quantization");
+        PackedModel packed = pack(model.llama(), monitor);
+        try {
+            SharedWeights weights = new SharedWeights(packed.toLlama(), packed);
+            monitor.report(new Progress("quantize", 1, 1, "models", Precision.of(scheme()).name()));
+            return new QuantizedModel(weights, model.tokenizerFile(), model.defaults(), model.lineage().then(this,
+                    new StepMetrics.Quantized(packed.storedBytes(), packed.fp32Bytes())), model.derivation());
+        } catch (RuntimeException e) {
+            packed.close();
+            throw e;
+        } finally {
+            Reference.reachabilityFence(model);
+        }
+    }
+
+    @Override
+    default ObjectNode toJson() {
+        ObjectNode json = Json.object("verb", verb());
+        json.put("precision", Precision.of(scheme()).name()).put("method", method());
+        if (scheme().groupSize() > 0) {
+            json.put("group_size", scheme().groupSize());
+        }
+        return json;
+    }
+
+    @Override
+    default StepMetrics metricsFromJson(JsonNode json) {
+        return StepMetrics.Quantized.fromJson(json);
+    }
+
+    /** The scheme a recipe records: a precision, and a group size for INT4. */
+    static QuantScheme schemeFromJson(JsonNode json) {
+        Precision precision = Precision.parse(json.path("precision").asText());
+        return precision == Precision.INT4 ? QuantScheme.int4(json.path("group_size").asInt())
+                : precision.scheme();
+    }
+
+    /** The scheme as a lineage shows it: the precision, with the groups for INT4. */
+    static String describe(QuantScheme scheme) {
+        return Precision.of(scheme) + (scheme.groupSize() > 0 ? " (groups of " + scheme.groupSize() + ")" : "");
     }
 }

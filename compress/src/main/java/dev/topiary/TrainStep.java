@@ -2,6 +2,11 @@ package dev.topiary;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.llama.Llama;
+import dev.topiary.train.Objective;
+import dev.topiary.train.TrainingProgress;
+import java.lang.ref.Reference;
+import java.util.List;
 
 /** Language-modelling training ({@link Model#train}), resolved. */
 public record TrainStep(Training training) implements Step {
@@ -12,14 +17,48 @@ public record TrainStep(Training training) implements Step {
     }
 
     @Override
+    public String name() {
+        return verb();
+    }
+
+    @Override
+    public Model apply(Model model, Replay replay) {
+        return apply(model);
+    }
+
+    /** A copy of {@code model} trained on next-token prediction. */
+    public Model apply(Model model) {
+        Llama copy = Fitting.copyOf(model.llama());
+        try {
+            List<TrainingProgress> curve = Fitting.fit(copy, Objective.LANGUAGE_MODELING, training, "train");
+            return model.derived(copy, this, metrics(curve, null), model.derivation(), curve);
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        } finally {
+            Reference.reachabilityFence(model);
+        }
+    }
+
+    /** What a training of this budget recorded, given its loss curve (and a teacher correction's final loss). */
+    StepMetrics.Trained metrics(List<TrainingProgress> curve, Double teacherCorrectionLoss) {
+        return new StepMetrics.Trained(Fitting.finalLoss(curve), training.totalTokens(), teacherCorrectionLoss);
+    }
+
+    @Override
     public ObjectNode toJson() {
-        ObjectNode json = Lineage.object("verb", verb());
+        ObjectNode json = Json.object("verb", verb());
         json.set("training", training.toJson());
         return json;
     }
 
     static TrainStep fromJson(JsonNode json) {
         return new TrainStep(Training.fromJson(json.path("training")));
+    }
+
+    @Override
+    public StepMetrics metricsFromJson(JsonNode json) {
+        return StepMetrics.Trained.fromJson(json);
     }
 
     @Override

@@ -127,9 +127,9 @@ public record Training(Corpus data, long steps, long tokens, Double learningRate
     }
 
     /** These settings with the model's defaults filled in where they were left unset. */
-    Training resolve(Model model, String verb) {
-        Corpus corpus = data != null ? data : model.defaults().trainingData(verb);
-        double lr = learningRate != null ? learningRate : model.defaults().learningRate();
+    Training resolve(ModelDefaults defaults, String verb) {
+        Corpus corpus = data != null ? data : defaults.trainingData(verb);
+        double lr = learningRate != null ? learningRate : defaults.learningRate();
         return new Training(corpus, totalSteps(), 0, lr, warmupFraction, batchSize, sequenceLength, seed);
     }
 

@@ -128,7 +128,7 @@ class ComparisonTest {
     void onePruningMeasuresImportanceOnceForItsLookAndItsCuts() {
         List<Progress> reported = new ArrayList<>();
         Monitor counting = new Monitor(reported::add, Cancellation.none());
-        Pruning pruning = teacher.prune().withSamples(16);
+        CalibratedPruning pruning = teacher.prune().withSamples(16);
         Model width = Monitor.run(counting, () -> {
             pruning.importance();
             return pruning.width(0.5);

@@ -4,7 +4,6 @@ import static dev.topiary.Precision.INT4;
 import static dev.topiary.Precision.INT8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +12,7 @@ import dev.topiary.embedded.TestCache;
 import dev.topiary.llama.LlamaConfig;
 import dev.topiary.llama.LlamaLayout;
 import dev.topiary.llama.LlamaPresets;
+import dev.topiary.quant.QuantScheme;
 import dev.topiary.train.LearningRateSchedule;
 import dev.topiary.train.TrainingOptions;
 import java.nio.file.Files;
@@ -63,23 +63,28 @@ class ModelTest {
 
     @Test
     void theOneLinersDefaultsAreMinitronsOnTheEmbeddedCorpus() {
-        Calibration calibration = teacher.prune().calibration().resolve(teacher, "prune()");
+        Calibration calibration = teacher.prune().calibration().resolve(teacher.defaults(), "prune()");
         assertEquals(Calibration.DEFAULT_SAMPLES, calibration.samples());
         assertEquals(Corpus.embedded("train"), calibration.data());
-        Distillation distillation = Distillation.defaults().resolve(teacher);
+        Distillation distillation = Distillation.defaults().resolve(teacher.defaults());
         assertEquals(Corpus.embedded("train"), distillation.training().data());
         assertEquals(Training.DEFAULT_STEPS, distillation.training().totalSteps());
         assertEquals(ModelDefaults.EMBEDDED_LEARNING_RATE, distillation.training().learningRate());
         assertEquals(1.0, distillation.temperature());
         assertEquals(0.0, distillation.languageModelWeight());
-        assertEquals(Quantization.roundToNearest(), Quantization.roundToNearest().resolve(teacher));
+        RoundToNearest rtn = new RoundToNearest(QuantScheme.INT8);
+        assertEquals(rtn, rtn.resolve(teacher.defaults()));
+        Gptq gptq = Gptq.of(INT4).resolve(teacher.defaults());
+        assertEquals(Corpus.embedded("train"), gptq.calibration().data());
+        assertEquals(Gptq.DEFAULT_SAMPLES, gptq.calibration().samples());
+        assertEquals(QuantScheme.DEFAULT_GROUP_SIZE, gptq.scheme().groupSize());
     }
 
     @Test
     void theChainRunsAtTinyBudgetsAndLeavesItsReceiversAlone() {
         float[][] before = teacher.llama().logits(new int[] {1, 2, 3, 4});
         List<Progress> reported = new ArrayList<>();
-        Model student = Monitor.run(new Monitor(reported::add, Cancellation.none()),
+        QuantizedModel student = Monitor.run(new Monitor(reported::add, Cancellation.none()),
                 () -> teacher.prune().withSamples(32).width(0.5)
                         .distill(teacher, Distillation.steps(10).withBatch(4, 64)).quantize(INT8));
         try (student) {
@@ -110,7 +115,7 @@ class ModelTest {
             assertEquals(linear + 4 * rows + 4 * (student.parameterCount() - linear), student.storedBytes());
             assertTrue(reported.stream().anyMatch(p -> p.task().equals("importance") && p.finished()));
             assertTrue(reported.stream().anyMatch(p -> p.task().equals("distill") && p.finished()));
-            assertEquals(10 * 4 * 64, student.lineage().entries().get(1).metrics().get("tokens"));
+            assertEquals(10 * 4 * 64, ((StepMetrics.Trained) student.lineage().entries().get(1).metrics()).tokens());
         }
     }
 
@@ -129,9 +134,9 @@ class ModelTest {
     @Test
     void aSavedModelsRecipeReplaysToTheSameNumbersAndWeights(@TempDir Path dir) {
         Path out = dir.resolve("student");
-        try (Model student = quietly(() -> teacher.prune().withSamples(16).layers(1)
+        try (QuantizedModel student = quietly(() -> teacher.prune().withSamples(16).layers(1)
                 .distill(teacher, Distillation.steps(5).withBatch(2, 64).withTeacherCorrection(3))
-                .quantize(INT4, Quantization.gptq().withGroupSize(16).withCalibration(
+                .quantize(Gptq.of(QuantScheme.int4(16)).withCalibration(
                         Calibration.defaults().withSamples(4).withBatch(1, 64))))) {
             student.save(out);
             for (String file : new String[] {"config.json", "model.safetensors", "tokenizer.json", "recipe.json"}) {
@@ -139,7 +144,9 @@ class ModelTest {
             }
             Lineage recipe = Lineage.read(out.resolve(Model.RECIPE_FILE));
             assertEquals(student.lineage(), recipe);
-            try (Model again = quietly(recipe::replay); Model loaded = Model.load(out, "cpu")) {
+            fails(() -> Model.load(out, "cpu"), "holds a quantized checkpoint");
+            try (LanguageModel again = quietly(() -> Replay.of(recipe));
+                    QuantizedModel loaded = QuantizedModel.load(out, "cpu")) {
                 assertEquals(List.of(), recipe.differences(again.lineage(), 0));
                 int[] ids = {5, 17, 300, 9, 4000};
                 float[][] expected = student.llama().logits(ids);
@@ -155,8 +162,9 @@ class ModelTest {
         try (Model sparse = teacher.prune().magnitude(0.5);
                 Model twoFour = quietly(() -> teacher.prune().withSamples(8).twoFour());
                 Model shallow = teacher.prune().drop(0)) {
-            assertEquals(0.5, sparse.lineage().entries().get(0).metrics().get("sparsity"), 0.01);
-            assertEquals(0.5, twoFour.lineage().entries().get(0).metrics().get("sparsity"), 1e-9);
+            assertEquals(0.5, ((StepMetrics.Pruned) sparse.lineage().last().metrics()).sparsity(), 0.01);
+            assertEquals(0.5, ((StepMetrics.Pruned) twoFour.lineage().last().metrics()).sparsity(), 1e-9);
+            assertEquals(1, ((StepMetrics.Pruned) shallow.lineage().last().metrics()).layersDropped());
             assertEquals(1, shallow.config().numHiddenLayers());
             assertEquals(teacher.parameterCount(), sparse.parameterCount());
         }
@@ -196,10 +204,6 @@ class ModelTest {
         fails(() -> teacher.prune().magnitude(1), "sparsity must be in [0, 1)");
         fails(() -> teacher.prune().drop(2), "cannot drop layer 2");
         fails(() -> teacher.prune().withSamples(100_000).width(0.5), "fewer than the 100000 x 256");
-        try (Model q = teacher.quantize(INT8)) {
-            fails(() -> q.quantize(INT8), "already quantized (INT8)");
-            fails(() -> q.prune().magnitude(0.5), "this model is quantized (INT8)");
-        }
         fails(() -> teacher.quantize(INT4), "INT4 groups of 128 must divide");
         LlamaConfig otherVocabulary = SMALL.config().toBuilder().setVocabSize(300).optBosTokenId(0)
                 .optEosTokenIds(List.of(1)).build();
@@ -232,7 +236,6 @@ class ModelTest {
         assertTrue(plan.contains("parameters") && plan.contains("source"), plan);
         String generated = teacher.generate("The Congress", dev.topiary.llama.GenerationOptions.greedy(5));
         assertTrue(!generated.isEmpty(), "five greedy tokens decode to some text");
-        assertNull(teacher.precision());
     }
 
     private static void fails(Runnable work, String expected) {

@@ -16,7 +16,7 @@ class PrecisionTest {
         for (Precision p : Precision.values()) {
             assertEquals(p, Precision.parse(p.name()));
             assertEquals(p, Precision.parse(p.name().toLowerCase(java.util.Locale.ROOT)));
-            String id = p.scheme(QuantScheme.DEFAULT_GROUP_SIZE).id();
+            String id = p.scheme().id();
             assertEquals(p, Precision.parse(id));
             assertEquals(p, Precision.parse(id.toUpperCase(java.util.Locale.ROOT)));
         }
@@ -35,10 +35,11 @@ class PrecisionTest {
     @Test
     void eachSchemeBelongsToThePrecisionThatMadeIt() {
         for (Precision p : Precision.values()) {
-            assertEquals(p, Precision.of(p.scheme(32)));
+            assertEquals(p, Precision.of(p.scheme()));
         }
-        assertEquals(QuantScheme.int4(32), Precision.INT4.scheme(32));
-        assertEquals(QuantScheme.INT8, Precision.INT8.scheme(32));
-        assertEquals(QuantScheme.FP8_E4M3, Precision.FP8.scheme(32));
+        assertEquals(Precision.INT4, Precision.of(QuantScheme.int4(32)));
+        assertEquals(QuantScheme.INT4, Precision.INT4.scheme());
+        assertEquals(QuantScheme.INT8, Precision.INT8.scheme());
+        assertEquals(QuantScheme.FP8_E4M3, Precision.FP8.scheme());
     }
 }

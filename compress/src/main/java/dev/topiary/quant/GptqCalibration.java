@@ -35,7 +35,7 @@ public final class GptqCalibration {
      *
      * @throws TopiaryException when there are no batches, or a batch is not usable by the model
      */
-    public static QuantizedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches) {
+    public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches) {
         if (batches.isEmpty()) {
             throw new TopiaryException("GPTQ needs at least one calibration batch of token ids, got none");
         }

@@ -18,7 +18,7 @@ public final class ModelQuantizer {
     private ModelQuantizer() {}
 
     /** Round-to-nearest quantization of every linear weight; {@code model} is left as it was. */
-    public static QuantizedModel quantize(Llama model, QuantScheme scheme) {
+    public static PackedModel quantize(Llama model, QuantScheme scheme) {
         return quantize(model, scheme, Map.of());
     }
 
@@ -27,7 +27,7 @@ public final class ModelQuantizer {
      * name, see {@link HessianAccumulator}), with round to nearest elsewhere. {@code model} is left as it was; the
      * floating tensors of the result are copies.
      */
-    public static QuantizedModel quantize(Llama model, QuantScheme scheme, Map<String, NDArray> hessians) {
+    public static PackedModel quantize(Llama model, QuantScheme scheme, Map<String, NDArray> hessians) {
         Map<String, QuantizedTensor> quantized = new LinkedHashMap<>();
         // One preparation (inverse and factorisation) per distinct Hessian array: q, k and v usually share one.
         Map<NDArray, GptqHessian> prepared = new IdentityHashMap<>();
@@ -46,13 +46,13 @@ public final class ModelQuantizer {
     }
 
     /** A model of {@code quantized} (every linear weight) and fp32 copies of {@code model}'s other tensors. */
-    static QuantizedModel assemble(Llama model, QuantScheme scheme, Map<String, QuantizedTensor> quantized) {
+    static PackedModel assemble(Llama model, QuantScheme scheme, Map<String, QuantizedTensor> quantized) {
         Map<String, NDArray> floating = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
             if (!quantized.containsKey(e.getKey())) {
                 floating.put(e.getKey(), e.getValue().toType(DataType.FLOAT32, true));
             }
         }
-        return new QuantizedModel(model.config(), scheme, quantized, floating, "quantization of " + model.config());
+        return new PackedModel(model.config(), scheme, quantized, floating, "quantization of " + model.config());
     }
 }

@@ -3,6 +3,8 @@ package dev.topiary.quant;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.TopiaryException;
 import dev.topiary.io.TensorDType;
+import dev.topiary.llama.LlamaConfig;
+import java.math.BigInteger;
 
 /**
  * How weights of a linear layer {@code [out, in]} are quantized: the number format and which weights share a
@@ -80,6 +82,31 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
      * {@code group_size}, {@code sym} or {@code fmt}, and {@code packing}.
      */
     void describe(ObjectNode config);
+
+    /**
+     * Checks that this scheme's groups divide every linear layer's input size of a model {@code c}.
+     *
+     * @throws TopiaryException naming the sizes and a group size that fits, when one does not divide
+     */
+    default void checkFits(LlamaConfig c) {
+        int group = groupSize();
+        if (group == 0) {
+            return;
+        }
+        int[] inputs = {c.hiddenSize(), c.numAttentionHeads() * c.headDim(), c.intermediateSize()};
+        for (int in : inputs) {
+            if (in % group != 0) {
+                int fits = 0;
+                for (int v : inputs) {
+                    fits = BigInteger.valueOf(fits).gcd(BigInteger.valueOf(v)).intValue();
+                }
+                throw new TopiaryException("INT4 groups of " + group + " must divide every linear layer's input"
+                        + " size; this model has hidden " + c.hiddenSize() + ", attention " + inputs[1] + " and ffn "
+                        + c.intermediateSize() + ": choose a group size that divides all three, e.g."
+                        + " QuantScheme.int4(" + fits + ")");
+            }
+        }
+    }
 
     /** Packed bytes of a weight {@code [rows, columns]}. */
     default int dataBytes(int rows, int columns) {

@@ -31,7 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Saves and loads a {@link QuantizedModel} as a directory:
+ * Saves and loads a {@link PackedModel} as a directory:
  * <ul>
  *   <li>{@code config.json}: the model's Hugging Face config plus a {@code quantization_config} object (method,
  *       scheme, bits, group size, symmetry, packing, and the list of quantized tensors);</li>
@@ -61,7 +61,7 @@ public final class QuantizedCheckpoint {
      *
      * @throws TopiaryException when the directory is not Topiary's to replace or cannot be written
      */
-    public static void save(QuantizedModel model, Path dir) {
+    public static void save(PackedModel model, Path dir) {
         ObjectNode config = model.config().toJson();
         config.set(QUANTIZATION_CONFIG, describe(model));
         AtomicDirectory.write(dir, "quantized model", Overwrite.TOPIARY_OUTPUT, tmp -> {
@@ -99,7 +99,7 @@ public final class QuantizedCheckpoint {
      *
      * @throws TopiaryException naming the file, tensor or field when the directory is not a usable quantized model
      */
-    public static QuantizedModel load(Path dir, Device device) {
+    public static PackedModel load(Path dir, Device device) {
         Path configFile = dir.resolve(CONFIG);
         ObjectNode root = readConfig(configFile);
         JsonNode q = root.remove(QUANTIZATION_CONFIG);
@@ -140,7 +140,7 @@ public final class QuantizedCheckpoint {
                 NDArray t = reader.read(name, staging, DataType.FLOAT32);
                 floating.put(name, t);
             }
-            QuantizedModel model = new QuantizedModel(config, scheme, quantized, floating, "quantized model " + dir);
+            PackedModel model = new PackedModel(config, scheme, quantized, floating, "quantized model " + dir);
             return model;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -177,7 +177,7 @@ public final class QuantizedCheckpoint {
         }
     }
 
-    private static ObjectNode describe(QuantizedModel model) {
+    private static ObjectNode describe(PackedModel model) {
         QuantScheme scheme = model.scheme();
         ObjectNode q = JSON.createObjectNode();
         q.put("quant_method", METHOD);

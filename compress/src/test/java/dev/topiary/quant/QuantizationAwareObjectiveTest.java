@@ -79,7 +79,7 @@ class QuantizationAwareObjectiveTest {
 
     /** The language-modelling loss of {@code model} quantized to {@link #SCHEME} with round to nearest. */
     private static double quantizedLoss(Llama model, TokenBatch batch) {
-        try (QuantizedModel q = ModelQuantizer.quantize(model, SCHEME); Llama dq = q.toLlama()) {
+        try (PackedModel q = ModelQuantizer.quantize(model, SCHEME); Llama dq = q.toLlama()) {
             return loss(dq, Objective.LANGUAGE_MODELING, batch, null);
         }
     }
@@ -95,7 +95,7 @@ class QuantizationAwareObjectiveTest {
         Map<String, float[]> master = new LinkedHashMap<>();
         Map<String, float[]> quantized = new LinkedHashMap<>();
         try (Llama model = Llama.random(CONFIG, 1, Device.cpu(), DataType.FLOAT32);
-                QuantizedModel q = ModelQuantizer.quantize(model, SCHEME);
+                PackedModel q = ModelQuantizer.quantize(model, SCHEME);
                 Llama dq = q.toLlama()) {
             double qatLoss = loss(model, qat, batch, master);
             double expected = loss(dq, Objective.LANGUAGE_MODELING, batch, quantized);

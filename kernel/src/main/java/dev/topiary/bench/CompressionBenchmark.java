@@ -15,8 +15,8 @@ import dev.topiary.prune.WidthPruner;
 import dev.topiary.prune.WidthSelection;
 import dev.topiary.quant.GptqCalibration;
 import dev.topiary.quant.ModelQuantizer;
+import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
-import dev.topiary.quant.QuantizedModel;
 import dev.topiary.quant.QuantizedTensor;
 import dev.topiary.train.BatchSource;
 import java.util.ArrayList;
@@ -128,10 +128,10 @@ final class CompressionBenchmark {
     }
 
     private static Quantization quantization(QuantScheme scheme, int warmup, int repeats,
-            Supplier<QuantizedModel> quantize) {
+            Supplier<PackedModel> quantize) {
         long[] bytes = new long[4];
         Timing timing = Timing.of(warmup, repeats, () -> {
-            try (QuantizedModel q = quantize.get()) {
+            try (PackedModel q = quantize.get()) {
                 bytes[0] = q.storedBytes();
                 bytes[1] = q.fp32Bytes();
                 bytes[2] = sum(q, QuantizedTensor::storedBytes);
@@ -141,7 +141,7 @@ final class CompressionBenchmark {
         return new Quantization(scheme, timing, bytes[0], bytes[1], bytes[2], bytes[3]);
     }
 
-    private static long sum(QuantizedModel q, Function<QuantizedTensor, Long> bytes) {
+    private static long sum(PackedModel q, Function<QuantizedTensor, Long> bytes) {
         return q.quantized().values().stream().mapToLong(bytes::apply).sum();
     }
 

@@ -2,13 +2,11 @@ package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.topiary.Cancellation;
 import dev.topiary.Corpus;
 import dev.topiary.Evaluation;
+import dev.topiary.LanguageModel;
 import dev.topiary.TopiaryException;
-import dev.topiary.eval.LanguageModelEvaluation;
 import dev.topiary.eval.LanguageModelMetrics;
-import dev.topiary.llama.Llama;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,14 +48,14 @@ final class EvalCommand implements Callable<Integer> {
         if (sequenceLength < 1 || batchSize < 1 || maxTokens < 0) {
             throw new TopiaryException("--seq-len and --batch-size must be positive and --max-tokens >= 0");
         }
-        try (Llama llama = model.load(); Corpus.Opened input = Corpus.of(data, model.model).open()) {
-            int maxPositions = llama.config().maxPositionEmbeddings();
+        try (LanguageModel loaded = model.open()) {
+            int maxPositions = loaded.config().maxPositionEmbeddings();
             if (sequenceLength > maxPositions) {
                 Warnings.warn(spec, "--seq-len " + sequenceLength + " exceeds the model's max_position_embeddings ("
                         + maxPositions + "); evaluating windows of " + maxPositions);
             }
-            LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama, input.dataset(),
-                    Math.min(sequenceLength, maxPositions), batchSize, maxTokens, Cancellation.none());
+            LanguageModelMetrics metrics = loaded.languageModelMetrics(Corpus.of(data, model.model),
+                    Math.min(sequenceLength, maxPositions), batchSize, maxTokens);
             if (metrics.warning() != null) {
                 Warnings.warn(spec, metrics.warning());
             }

@@ -1,9 +1,9 @@
 package dev.topiary.cli;
 
+import dev.topiary.LanguageModel;
 import dev.topiary.data.Tokenizer;
 import dev.topiary.llama.GenerationOptions;
 import dev.topiary.llama.Generator;
-import dev.topiary.llama.Llama;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,14 +45,14 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         GenerationOptions options = Options.check(() ->
                 new GenerationOptions(maxTokens, temperature, topP, seed, true));
-        try (Tokenizer tokenizer = Tokenizer.load(model.model); Llama llama = model.load()) {
+        try (Tokenizer tokenizer = Tokenizer.load(model.model); LanguageModel loaded = model.open()) {
             int[] ids = tokenizer.encode(prompt);
-            int[] continuation = Generator.generate(llama, ids, options);
+            int[] continuation = loaded.generate(ids, options);
             PrintWriter out = spec.commandLine().getOut();
             out.println(tokenizer.decode(continuation));
             out.flush();
-            warnOfUndecodable(tokenizer, llama.config().vocabSize(), continuation);
-            String limit = Generator.contextLimitWarning(llama.config(), ids.length, continuation, options);
+            warnOfUndecodable(tokenizer, loaded.config().vocabSize(), continuation);
+            String limit = Generator.contextLimitWarning(loaded.config(), ids.length, continuation, options);
             if (limit != null) {
                 Warnings.warn(spec, limit);
             }

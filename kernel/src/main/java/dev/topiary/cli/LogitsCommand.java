@@ -1,14 +1,14 @@
 package dev.topiary.cli;
 
+import dev.topiary.LanguageModel;
 import dev.topiary.TopiaryException;
-import dev.topiary.llama.Llama;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Prints the fp32 logits of every position of a token sequence as one JSON object. */
 @Command(name = "logits", mixinStandardHelpOptions = true,
@@ -27,10 +27,10 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int[] tokens = parseIds(ids);
-        try (Llama llama = model.load()) {
-            float[][] logits = llama.logits(tokens);
+        try (LanguageModel loaded = model.open()) {
+            float[][] logits = loaded.logits(tokens);
             PrintWriter out = spec.commandLine().getOut();
-            out.print("{\"shape\":[" + logits.length + "," + llama.config().vocabSize() + "],\"logits\":[");
+            out.print("{\"shape\":[" + logits.length + "," + loaded.config().vocabSize() + "],\"logits\":[");
             StringBuilder row = new StringBuilder();
             for (int t = 0; t < logits.length; t++) {
                 row.setLength(0);

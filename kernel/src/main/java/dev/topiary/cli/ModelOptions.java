@@ -1,15 +1,11 @@
 package dev.topiary.cli;
 
+import dev.topiary.LanguageModel;
 import dev.topiary.Model;
-import dev.topiary.engine.Engines;
-import dev.topiary.llama.Llama;
-import dev.topiary.llama.LlamaCheckpoint;
-import dev.topiary.quant.QuantizedCheckpoint;
-import dev.topiary.quant.QuantizedModel;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The options every command that loads a model shares. */
+/** The options every command that loads a model shares, and the DSL's loading of it. */
 final class ModelOptions {
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
@@ -24,24 +20,13 @@ final class ModelOptions {
             description = "float32 or float16 (GPU only); auto is float32 on the CPU and float16 on a GPU")
     String dtype;
 
-    /** The model, dequantized into a runnable fp32 Llama when the checkpoint is a quantized one. */
-    Llama load() {
-        var device = Engines.device(this.device);
-        if (isQuantized()) {
-            try (QuantizedModel quantized = QuantizedCheckpoint.load(model, device)) {
-                return quantized.toLlama();
-            }
-        }
-        return LlamaCheckpoint.load(model, device, Engines.computeType(device, dtype));
+    /** The model, floating-point or quantized, as {@link LanguageModel#load(Path, String, String)} reads it. */
+    LanguageModel open() {
+        return LanguageModel.load(model, device, dtype);
     }
 
-    /** The model as a DSL value, in the precision --dtype asks for. */
-    Model open() {
+    /** The floating-point model a compression command starts from; a quantized checkpoint is refused. */
+    Model openFloating() {
         return Model.load(model, device, dtype);
-    }
-
-    /** Whether the checkpoint's config.json describes a quantized model. */
-    boolean isQuantized() {
-        return QuantizedCheckpoint.isQuantized(model);
     }
 }

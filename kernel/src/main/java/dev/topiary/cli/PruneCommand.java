@@ -1,10 +1,10 @@
 package dev.topiary.cli;
 
+import dev.topiary.CalibratedPruning;
 import dev.topiary.Calibration;
 import dev.topiary.Corpus;
 import dev.topiary.Model;
 import dev.topiary.Monitor;
-import dev.topiary.Pruning;
 import dev.topiary.TopiaryException;
 import dev.topiary.llama.LlamaConfig;
 import java.io.PrintWriter;
@@ -79,7 +79,7 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private void prune(Calibration calibration, PrintWriter out) {
-        try (Model source = model.open()) {
+        try (Model source = model.openFloating()) {
             Corpus corpus = data.corpus(model.model);
             LlamaConfig config = source.config();
             int targetHidden = hidden != null ? hidden : config.hiddenSize();
@@ -87,9 +87,10 @@ final class PruneCommand implements Callable<Integer> {
             int targetHeads = heads != null ? heads : config.numAttentionHeads();
             boolean width = targetHidden != config.hiddenSize() || targetFfn != config.intermediateSize()
                     || targetHeads != config.numAttentionHeads();
-            Pruning pruning = source.prune().withCalibration(calibration.withData(corpus));
+            CalibratedPruning pruning = source.prune().withCalibration(calibration.withData(corpus));
             pruning.planWidth(targetHidden, targetFfn, targetHeads);
-            Model shortened = drop != null ? pruning.drop(drop) : layers != null ? pruning.layers(layers) : null;
+            Model shortened = drop != null ? source.prune().drop(drop) : layers != null ? pruning.layers(layers)
+                    : null;
             try (Model pruned = !width ? shortened : (shortened != null ? shortened : source).prune()
                     .withCalibration(calibration.withData(corpus)).width(targetHidden, targetFfn, targetHeads)) {
                 if (pruned == null) {

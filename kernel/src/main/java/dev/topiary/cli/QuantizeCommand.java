@@ -2,10 +2,13 @@ package dev.topiary.cli;
 
 import dev.topiary.Calibration;
 import dev.topiary.Corpus;
+import dev.topiary.Gptq;
 import dev.topiary.Model;
 import dev.topiary.Monitor;
 import dev.topiary.Precision;
-import dev.topiary.Quantization;
+import dev.topiary.QuantizeStep;
+import dev.topiary.QuantizedModel;
+import dev.topiary.RoundToNearest;
 import dev.topiary.TopiaryException;
 import dev.topiary.quant.QuantScheme;
 import java.nio.file.Path;
@@ -43,11 +46,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer for text --data (default: the model's)")
     Path tokenizer;
 
-    @Option(names = "--samples", defaultValue = "" + Quantization.GPTQ_SAMPLES, paramLabel = "N",
+    @Option(names = "--samples", defaultValue = "" + Gptq.DEFAULT_SAMPLES, paramLabel = "N",
             description = "calibration sequences (default: ${DEFAULT-VALUE})")
     int samples;
 
-    @Option(names = "--seq-len", defaultValue = "" + Quantization.GPTQ_SEQUENCE_LENGTH, paramLabel = "N",
+    @Option(names = "--seq-len", defaultValue = "" + Gptq.DEFAULT_SEQUENCE_LENGTH, paramLabel = "N",
             description = "default: ${DEFAULT-VALUE}")
     int sequenceLength;
 
@@ -60,22 +63,22 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Precision target = Precision.parse(precision);
-        Quantization quantization = switch (method.toLowerCase(Locale.ROOT)) {
-            case "rtn" -> Quantization.roundToNearest().withGroupSize(groupSize);
+        QuantScheme scheme = target == Precision.INT4 ? QuantScheme.int4(groupSize) : target.scheme();
+        QuantizeStep quantization = switch (method.toLowerCase(Locale.ROOT)) {
+            case "rtn" -> new RoundToNearest(scheme);
             case "gptq" -> {
                 if (data == null) {
                     throw new TopiaryException("--method gptq needs calibration --data");
                 }
-                yield Quantization.gptq().withGroupSize(groupSize).withCalibration(new Calibration(
+                yield Gptq.of(scheme).withCalibration(new Calibration(
                         Corpus.of(data, tokenizer != null ? tokenizer : model.model), samples, 1, sequenceLength));
             }
             default -> throw new TopiaryException("unknown --method '" + method + "': expected rtn or gptq");
         };
-        target.scheme(groupSize);
         Path written = output.checked("model");
-        try (Model source = model.open();
-                Model quantized = Monitor.run(CommandMonitor.on(spec.commandLine().getErr()),
-                        () -> source.quantize(target, quantization))) {
+        try (Model source = model.openFloating();
+                QuantizedModel quantized = Monitor.run(CommandMonitor.on(spec.commandLine().getErr()),
+                        () -> source.quantize(quantization))) {
             quantized.save(written, output.overwrite());
             spec.commandLine().getOut().println(String.format("wrote %s: %s, %,d bytes stored (%,d in fp32)",
                     written, target, quantized.storedBytes(), quantized.parameterCount() * Float.BYTES));

@@ -26,6 +26,7 @@ public final class TopiaryLibrary implements KernelLibrary {
                 "import static dev.topiary.Precision.*;",
                 "import dev.topiary.embedded.TeacherRecipe;",
                 "import dev.topiary.io.Overwrite;",
+                "import dev.topiary.quant.QuantScheme;",
                 "import static dev.topiary.kernel.Notebook.*;",
                 "import static dev.topiary.kernel.LossCurve.withLossCurve;",
                 "import dev.topiary.kernel.Plot;",

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.topiary.Calibration;
 import dev.topiary.Distillation;
 import dev.topiary.Evaluation;
+import dev.topiary.Gptq;
 import dev.topiary.ModelDefaults;
-import dev.topiary.Quantization;
+import dev.topiary.Precision;
 import dev.topiary.Training;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -20,10 +21,10 @@ class CommandDefaultsTest {
     @Test
     void quantizeDefaultsToTheDslsRoundToNearestAndGptq() {
         QuantizeCommand quantize = parse(new QuantizeCommand(), "--model", "m", "--precision", "INT4", "--output", "o");
-        assertEquals(Quantization.roundToNearest().groupSize(), quantize.groupSize);
-        assertEquals(Quantization.gptq().groupSize(), quantize.groupSize);
-        assertEquals(Quantization.gptq().calibration().samples(), quantize.samples);
-        assertEquals(Quantization.gptq().calibration().sequenceLength(), quantize.sequenceLength);
+        assertEquals(Precision.INT4.scheme().groupSize(), quantize.groupSize);
+        assertEquals(Gptq.of(Precision.INT4).scheme().groupSize(), quantize.groupSize);
+        assertEquals(Gptq.of(Precision.INT4).calibration().samples(), quantize.samples);
+        assertEquals(Gptq.of(Precision.INT4).calibration().sequenceLength(), quantize.sequenceLength);
     }
 
     @Test

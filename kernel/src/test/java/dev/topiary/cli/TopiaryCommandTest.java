@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.Cancellation;
 import dev.topiary.Lineage;
-import dev.topiary.PruneStep;
+import dev.topiary.Step;
 import dev.topiary.data.BpeModel;
 import dev.topiary.data.IndexedDataset;
 import dev.topiary.data.Tokenizer;
@@ -255,8 +255,7 @@ class TopiaryCommandTest {
                 "32", "--output", both.toString());
         assertEquals(0, combined.code(), combined.err());
         Lineage recipe = Lineage.read(both.resolve("recipe.json"));
-        assertEquals(List.of(PruneStep.Method.LAYERS, PruneStep.Method.WIDTH),
-                recipe.steps().stream().map(s -> ((PruneStep) s).method()).toList());
+        assertEquals(List.of("prune.layers", "prune.width"), recipe.steps().stream().map(Step::name).toList());
         try (Llama n = LlamaCheckpoint.load(narrow, Device.cpu(), DataType.FLOAT32);
                 Llama d = LlamaCheckpoint.load(shallow, Device.cpu(), DataType.FLOAT32)) {
             assertEquals(48, n.config().hiddenSize());
@@ -310,7 +309,7 @@ class TopiaryCommandTest {
         assertEquals(0, CommandRun.run("generate", "--model", int8.toString(), "--prompt", "It", "--max-tokens", "3")
                 .code());
         assertError(CommandRun.run("quantize", "--model", int8.toString(), "--precision", "INT8", "--output",
-                dir.resolve("twice").toString()), "already quantized");
+                dir.resolve("twice").toString()), "holds a quantized checkpoint");
         assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT4", "--group-size",
                 "7", "--output", dir.resolve("bad").toString()), "group");
         assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT2", "--output",

@@ -209,6 +209,31 @@ class JShellSessionTest {
     }
 
     @Test
+    void tabAfterAModelOrAPruningListsOnlyTheCallsLegalThere() {
+        run("Model model = null; QuantizedModel quantized = null; CalibratedPruning calibrated = null;",
+                new RecordingOutput());
+        List<String> floating = completions("model.");
+        assertTrue(floating.containsAll(List.of("prune()", "train(", "distill(", "quantize(", "evaluate(", "save(")),
+                floating.toString());
+        List<String> packed = completions("quantized.");
+        assertTrue(packed.containsAll(List.of("evaluate(", "generate(", "save(", "precision()")), packed.toString());
+        assertTrue(packed.stream().noneMatch(m -> m.startsWith("prune") || m.startsWith("train")
+                || m.startsWith("distill") || m.startsWith("quantize")), packed.toString());
+        assertTrue(completions("model.prune().").containsAll(List.of("magnitude(", "nm(", "drop(", "width(")));
+        List<String> onData = completions("calibrated.");
+        assertTrue(onData.containsAll(List.of("width(", "layers(", "wanda(", "twoFour()")), onData.toString());
+        assertTrue(onData.stream().noneMatch(m -> m.startsWith("magnitude") || m.startsWith("nm(")
+                || m.startsWith("drop(")), onData.toString());
+
+        String doc = session.inspect("Gptq.of(", "Gptq.of(".length());
+        assertTrue(doc.contains("Gptq.of(Precision precision)") && doc.contains("default calibration"), doc);
+    }
+
+    private List<String> completions(String code) {
+        return session.complete(code, code.length()).matches();
+    }
+
+    @Test
     void completesInspectsAndJudgesCompleteness() {
         run("String greeting = \"hi\";", new RecordingOutput());
         String code = "int y = 1;\ngreeting.toUpp";

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class QuantizedModelTest {
+class PackedModelTest {
 
     // Llama-3.1 ratios at toy scale: FFN 3.5x hidden, 2 query heads per KV head; group size 32 divides 64 and 224.
     static final LlamaConfig CONFIG = LlamaConfig.builder()
@@ -61,7 +61,7 @@ class QuantizedModelTest {
         float[][] reference;
         float[][] quantizedLogits;
         try (Llama model = Llama.random(CONFIG, 5, Device.cpu(), DataType.FLOAT32);
-                QuantizedModel q = ModelQuantizer.quantize(model, scheme)) {
+                PackedModel q = ModelQuantizer.quantize(model, scheme)) {
             reference = model.logits(IDS);
             assertEquals(LlamaLayout.linearWeights(CONFIG), List.copyOf(q.quantized().keySet()));
             try (Llama dq = q.toLlama()) {
@@ -74,7 +74,7 @@ class QuantizedModelTest {
             assertTrue(rel > 0 && rel < bound(scheme), scheme + ": relative logit error " + rel);
             QuantizedCheckpoint.save(q, out);
 
-            try (QuantizedModel loaded = QuantizedCheckpoint.load(out, Device.cpu())) {
+            try (PackedModel loaded = QuantizedCheckpoint.load(out, Device.cpu())) {
                 assertEquals(CONFIG, loaded.config());
                 assertEquals(scheme, loaded.scheme());
                 assertEquals(q.storedBytes(), loaded.storedBytes());
@@ -113,7 +113,7 @@ class QuantizedModelTest {
     @Test
     void storedBytesCountPackedWeightsAndFp32Rest() {
         try (Llama model = Llama.random(CONFIG, 6, Device.cpu(), DataType.FLOAT32);
-                QuantizedModel q = ModelQuantizer.quantize(model, QuantScheme.int4(32))) {
+                PackedModel q = ModelQuantizer.quantize(model, QuantScheme.int4(32))) {
             long expected = 0;
             for (String name : LlamaLayout.shapes(CONFIG).keySet()) {
                 long[] s = LlamaLayout.shapes(CONFIG).get(name);
@@ -134,7 +134,7 @@ class QuantizedModelTest {
         try (Llama model = Llama.random(CONFIG, 7, Device.cpu(), DataType.FLOAT32)) {
             String name = LlamaLayout.qProj(0);
             NDArray h = model.manager().eye(64).mul(2f);
-            try (QuantizedModel q = ModelQuantizer.quantize(model, QuantScheme.INT8, Map.of(name, h))) {
+            try (PackedModel q = ModelQuantizer.quantize(model, QuantScheme.INT8, Map.of(name, h))) {
                 // With H = 2I GPTQ rounds to nearest (see GptqTest), so the result is the same tensor.
                 assertArrayEquals(QuantizedTensor.quantize(model.parameters().get(name), QuantScheme.INT8).data(),
                         q.quantized().get(name).data());
@@ -158,7 +158,7 @@ class QuantizedModelTest {
     void aConfigThatDoesNotMatchTheStoredCodesIsRejected(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("q4");
         try (Llama model = Llama.random(CONFIG, 9, Device.cpu(), DataType.FLOAT32);
-                QuantizedModel q = ModelQuantizer.quantize(model, QuantScheme.int4(32))) {
+                PackedModel q = ModelQuantizer.quantize(model, QuantScheme.int4(32))) {
             QuantizedCheckpoint.save(q, out);
         }
         Path config = out.resolve("config.json");
@@ -172,7 +172,7 @@ class QuantizedModelTest {
         Path out = dir.resolve("q8");
         String name = LlamaLayout.linearWeights(CONFIG).get(0);
         try (Llama model = Llama.random(CONFIG, 4, Device.cpu(), DataType.FLOAT32);
-                QuantizedModel q = ModelQuantizer.quantize(model, QuantScheme.INT8)) {
+                PackedModel q = ModelQuantizer.quantize(model, QuantScheme.INT8)) {
             QuantizedCheckpoint.save(q, out);
         }
         Path weights = out.resolve("model.safetensors");

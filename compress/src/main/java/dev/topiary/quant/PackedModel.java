@@ -19,7 +19,7 @@ import java.util.Map;
  * <p>DJL has no low-bit matrix product, so running the model means dequantizing: {@link #toLlama()} builds a
  * normal fp32 {@link Llama} from the packed weights, which evaluation and generation use as they are.
  */
-public final class QuantizedModel implements AutoCloseable {
+public final class PackedModel implements AutoCloseable {
 
     private final LlamaConfig config;
     private final QuantScheme scheme;
@@ -34,7 +34,7 @@ public final class QuantizedModel implements AutoCloseable {
      * @throws TopiaryException naming the first missing, misshapen or unexpected tensor, or a tensor quantized with
      *     another scheme
      */
-    public QuantizedModel(LlamaConfig config, QuantScheme scheme, Map<String, QuantizedTensor> quantized,
+    public PackedModel(LlamaConfig config, QuantScheme scheme, Map<String, QuantizedTensor> quantized,
             Map<String, NDArray> floating, String source) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         quantized.forEach((name, q) -> {
@@ -128,7 +128,7 @@ public final class QuantizedModel implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "QuantizedModel(" + scheme + ", " + quantized.size() + " quantized tensors, " + storedBytes()
+        return "PackedModel(" + scheme + ", " + quantized.size() + " quantized tensors, " + storedBytes()
                 + " bytes, fp32 " + fp32Bytes() + " bytes)";
     }
 }

@@ -1,0 +1,102 @@
+package dev.topiary;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.llama.Llama;
+import dev.topiary.quant.GptqCalibration;
+import dev.topiary.quant.PackedModel;
+import dev.topiary.quant.QuantScheme;
+import dev.topiary.train.BatchSource;
+import dev.topiary.train.TokenBatch;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * GPTQ quantization: each layer's weights rounded column by column, the error of each column compensated in the
+ * columns not yet rounded using the layer's input Hessian, measured on calibration data.
+ *
+ * <pre>{@code
+ * QuantizedModel q = model.quantize(Gptq.of(INT4).withSamples(32));
+ * }</pre>
+ *
+ * @param scheme the number format and which weights share a scale
+ * @param calibration the sequences the Hessians are measured on (data null: the model's default corpus)
+ */
+public record Gptq(QuantScheme scheme, Calibration calibration) implements QuantizeStep {
+
+    /** Calibration sequences of {@link #of}. */
+    public static final int DEFAULT_SAMPLES = 128;
+
+    /** Tokens per calibration sequence of {@link #of}, one sequence per forward pass. */
+    public static final int DEFAULT_SEQUENCE_LENGTH = 256;
+
+    /** GPTQ to {@code precision}'s default scheme, on the default calibration. */
+    public static Gptq of(Precision precision) {
+        return of(precision.scheme());
+    }
+
+    /**
+     * GPTQ to {@code scheme} on {@value #DEFAULT_SAMPLES} sequences of {@value #DEFAULT_SEQUENCE_LENGTH} tokens of
+     * the model's default corpus.
+     */
+    public static Gptq of(QuantScheme scheme) {
+        return new Gptq(scheme, Calibration.defaults().withSamples(DEFAULT_SAMPLES).withBatch(1,
+                DEFAULT_SEQUENCE_LENGTH));
+    }
+
+    public Gptq withCalibration(Calibration c) {
+        return new Gptq(scheme, c);
+    }
+
+    public Gptq withData(Corpus corpus) {
+        return withCalibration(calibration.withData(corpus));
+    }
+
+    public Gptq withSamples(int samples) {
+        return withCalibration(calibration.withSamples(samples));
+    }
+
+    @Override
+    public String method() {
+        return "gptq";
+    }
+
+    @Override
+    public Gptq resolve(ModelDefaults defaults) {
+        return withCalibration(calibration.resolve(defaults, "GPTQ quantization"));
+    }
+
+    @Override
+    public PackedModel pack(Llama source, Monitor monitor) {
+        try (Corpus.Opened data = calibration.data().open();
+                NDManager manager = source.manager().newSubManager()) {
+            BatchSource batches = calibration.batchesOf(data);
+            List<NDArray> ids = new ArrayList<>();
+            for (int b = 0; b < calibration.batches(); b++) {
+                TokenBatch batch = batches.batch(b);
+                ids.add(manager.create(batch.inputs(), new Shape(batch.batchSize(), batch.sequenceLength())));
+            }
+            monitor.report(new Progress("GPTQ calibration", 0, 1, "models", calibration.toString()));
+            return GptqCalibration.quantize(source, scheme, ids);
+        }
+    }
+
+    @Override
+    public ObjectNode toJson() {
+        ObjectNode json = QuantizeStep.super.toJson();
+        json.set("calibration", calibration.toJson());
+        return json;
+    }
+
+    static Gptq fromJson(JsonNode json) {
+        return new Gptq(QuantizeStep.schemeFromJson(json), Calibration.fromJson(json.path("calibration")));
+    }
+
+    @Override
+    public String toString() {
+        return "quantize " + QuantizeStep.describe(scheme) + ", GPTQ on " + calibration;
+    }
+}

@@ -1,0 +1,328 @@
+package dev.topiary;
+
+import dev.topiary.data.Tokenizer;
+import dev.topiary.embedded.EmbeddedTeacher;
+import dev.topiary.eval.LanguageModelEvaluation;
+import dev.topiary.eval.LanguageModelMetrics;
+import dev.topiary.eval.MultipleChoiceResult;
+import dev.topiary.eval.MultipleChoiceScorer;
+import dev.topiary.io.AtomicDirectory;
+import dev.topiary.io.Overwrite;
+import dev.topiary.llama.GenerationOptions;
+import dev.topiary.llama.Generator;
+import dev.topiary.llama.Llama;
+import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llama.LlamaLayout;
+import dev.topiary.quant.QuantizedCheckpoint;
+import dev.topiary.render.Html;
+import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What every model offers, floating-point ({@link Model}) or quantized ({@link QuantizedModel}): evaluation,
+ * generation, saving and inspection. The compression verbs live on the type where they are legal: a quantized model
+ * has no {@code prune()} or {@code train()} to call.
+ *
+ * <p>Models are immutable; each carries its {@link Lineage}, which {@link #save} writes beside the weights as a
+ * recipe that {@link Replay#of} runs again. A model holds its weights in native memory, possibly shared with models
+ * that differ from it only in defaults or lineage; {@link #close()} lets go of them at once (they are freed when the
+ * last model holding them closes), and a model that is no longer reachable lets go when the garbage collector finds
+ * it.
+ */
+public abstract sealed class LanguageModel implements HtmlRenderable, AutoCloseable permits Model, QuantizedModel {
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** The name of the lineage file {@link #save} writes. */
+    public static final String RECIPE_FILE = "recipe.json";
+
+    private final SharedWeights weights;
+    private final Path tokenizer;
+    private final ModelDefaults defaults;
+    private final Lineage lineage;
+    private final Derivation derivation;
+    private final Cleaner.Cleanable cleanable;
+
+    /** Takes a reference to {@code weights}, let go of on {@link #close()} or when this model becomes unreachable. */
+    LanguageModel(SharedWeights weights, Path tokenizer, ModelDefaults defaults, Lineage lineage,
+            Derivation derivation) {
+        this.weights = weights.acquire();
+        this.tokenizer = tokenizer;
+        this.defaults = defaults;
+        this.lineage = lineage;
+        this.derivation = derivation;
+        this.cleanable = CLEANER.register(this, new SharedWeights.Release(weights));
+    }
+
+    /** A checkpoint directory as {@link #load(Path, String, String)} reads it, on the GPU when there is one. */
+    public static LanguageModel load(Path dir) {
+        return load(dir, "auto", "auto");
+    }
+
+    /** As {@link #load(Path, String, String)} in the device's default precision. */
+    public static LanguageModel load(Path dir, String device) {
+        return load(dir, device, "auto");
+    }
+
+    /**
+     * A Hugging Face checkpoint directory as a {@link Model}, or a quantized one Topiary wrote as a
+     * {@link QuantizedModel}: for code that evaluates or generates with either.
+     *
+     * @param device {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}
+     * @param dtype {@code float32}, {@code float16} (GPU only) or {@code auto}; a quantized model computes in fp32
+     * @throws TopiaryException when the directory is not a loadable checkpoint
+     */
+    public static LanguageModel load(Path dir, String device, String dtype) {
+        return QuantizedCheckpoint.isQuantized(dir) ? QuantizedModel.load(dir, device) : Model.load(dir, device, dtype);
+    }
+
+    // ------------------------------------------------------------------------------------------------------- evaluation
+
+    /** Perplexity on the default held-out data (and, for the embedded teacher's line, next-sentence accuracy). */
+    public Evaluation evaluate() {
+        return evaluate(defaults.validationData(), 0);
+    }
+
+    /** Perplexity on {@code data}. */
+    public Evaluation evaluate(Corpus data) {
+        return evaluate(data, 0);
+    }
+
+    /**
+     * Perplexity on up to {@code maxTokens} predicted tokens of {@code data} (0: all of it), in windows of 256 tokens;
+     * with the embedded corpus and tokenizer, also accuracy on the embedded next-sentence task.
+     */
+    public Evaluation evaluate(Corpus data, long maxTokens) {
+        LanguageModelMetrics metrics = languageModelMetrics("evaluate", data, Evaluation.WINDOW_LENGTH,
+                Evaluation.BATCH_SIZE, maxTokens);
+        MultipleChoiceResult nextSentence = null;
+        if (defaults.nextSentence() && data.isEmbedded() && tokenizer != null) {
+            try (Tokenizer t = Tokenizer.load(tokenizer)) {
+                nextSentence = MultipleChoiceScorer.score(llama(), t, EmbeddedTeacher.nextSentenceTask(),
+                        Monitor.current().cancellation());
+            } finally {
+                Reference.reachabilityFence(this);
+            }
+        }
+        return new Evaluation(lineage.summary(), parameterCount(), storedBytes(), data, metrics, nextSentence);
+    }
+
+    /**
+     * The mean next-token loss (nats) on up to {@code maxTokens} predicted tokens of {@code data} (0: all of it): the
+     * language-modelling part of {@link #evaluate(Corpus, long)} alone, for quick comparisons of many models.
+     */
+    public double loss(Corpus data, long maxTokens) {
+        return languageModelMetrics("loss", data, Evaluation.WINDOW_LENGTH, Evaluation.BATCH_SIZE, maxTokens).loss();
+    }
+
+    /**
+     * Next-token loss and perplexity on up to {@code maxTokens} predicted tokens of {@code data} (0: all of it), in
+     * windows of {@code windowLength} tokens, {@code batchSize} windows per forward pass: the measurement
+     * {@link #loss} and {@link #evaluate} make at their fixed window, at any other.
+     */
+    public LanguageModelMetrics languageModelMetrics(Corpus data, int windowLength, int batchSize, long maxTokens) {
+        return languageModelMetrics("loss", data, windowLength, batchSize, maxTokens);
+    }
+
+    private LanguageModelMetrics languageModelMetrics(String phase, Corpus data, int windowLength, int batchSize,
+            long maxTokens) {
+        Monitor monitor = Monitor.current();
+        try (Corpus.Opened opened = data.open()) {
+            monitor.report(new Progress(phase, 0, 1, "passes", data.toString()));
+            LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama(), opened.dataset(),
+                    windowLength, batchSize, maxTokens, monitor.cancellation());
+            monitor.report(new Progress(phase, 1, 1, "passes", metrics.toString()));
+            return metrics;
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------- generation
+
+    /** The greedy continuation of {@code prompt}, up to 40 tokens. */
+    public String generate(String prompt) {
+        return generate(prompt, GenerationOptions.greedy(40));
+    }
+
+    /**
+     * The continuation of {@code prompt} (without the prompt). Ids the tokenizer cannot decode appear as
+     * {@code <unk:ID>}. When the model's {@code max_position_embeddings} ends generation before
+     * {@code options.maxNewTokens()} tokens, the {@linkplain Monitor#current() current monitor} is told, in a
+     * progress report of the tokens made out of those asked for whose detail is the warning.
+     *
+     * @throws TopiaryException when the model has no tokenizer
+     */
+    public String generate(String prompt, GenerationOptions options) {
+        try (Tokenizer t = Tokenizer.load(tokenizer())) {
+            return t.decode(generate(t.encode(prompt), options));
+        }
+    }
+
+    /**
+     * The continuation of the token ids {@code prompt} (without the prompt), told to the current monitor as
+     * {@link #generate(String, GenerationOptions)} says when the context ends it early.
+     */
+    public int[] generate(int[] prompt, GenerationOptions options) {
+        try {
+            int[] generated = Generator.generate(llama(), prompt, options);
+            String warning = Generator.contextLimitWarning(config(), prompt.length, generated, options);
+            if (warning != null) {
+                Monitor.current().report(new Progress("generate", generated.length, options.maxNewTokens(), "tokens",
+                        "warning: " + warning));
+            }
+            return generated;
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** The fp32 next-token logits at every position of {@code ids} ({@code [ids.length][vocabulary]}). */
+    public float[][] logits(int... ids) {
+        try {
+            return llama().logits(ids);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------- saving
+
+    /**
+     * Writes the model to {@code dir}: a Hugging Face checkpoint (config.json states head_dim) or, when quantized,
+     * the packed quantized checkpoint; its tokenizer.json; and its lineage as {@code recipe.json}. The directory
+     * appears complete or not at all. An existing directory is replaced only if Topiary wrote it; files the user
+     * added to it are kept. A directory Topiary did not write is refused: see {@link #save(Path, Overwrite)}.
+     *
+     * @return this model, for chaining
+     * @throws TopiaryException when {@code dir} is not Topiary's to replace or cannot be written
+     */
+    public LanguageModel save(Path dir) {
+        return save(dir, Overwrite.TOPIARY_OUTPUT);
+    }
+
+    /**
+     * Writes the model to {@code dir} as {@link #save(Path)} does; {@link Overwrite#FORCE} also writes into a
+     * directory Topiary did not write, beside its files, keeping every one of them.
+     *
+     * @return this model, for chaining
+     * @throws TopiaryException when {@code dir} is not Topiary's to replace or cannot be written
+     */
+    public LanguageModel save(Path dir, Overwrite overwrite) {
+        AtomicDirectory.write(dir, "model", overwrite, tmp -> {
+            writeWeights(tmp);
+            if (tokenizer != null) {
+                Files.copy(tokenizer, tmp.resolve("tokenizer.json"));
+            }
+            lineage.write(tmp.resolve(RECIPE_FILE));
+        });
+        Reference.reachabilityFence(this);
+        return this;
+    }
+
+    /** Writes the weights and config.json into the directory being built. */
+    abstract void writeWeights(Path dir) throws IOException;
+
+    // ------------------------------------------------------------------------------------------------------- inspection
+
+    public LlamaConfig config() {
+        return llama().config();
+    }
+
+    /**
+     * The model's tokenizer.json, to prepare data with ({@link Corpus#prepare}).
+     *
+     * @throws TopiaryException when the model has none
+     */
+    public Path tokenizer() {
+        if (tokenizer == null) {
+            throw new TopiaryException("this model has no tokenizer: load it from a directory with tokenizer.json, or"
+                    + " make it with Model.random(config, seed, like)");
+        }
+        return tokenizer;
+    }
+
+    public Lineage lineage() {
+        return lineage;
+    }
+
+    public ModelDefaults defaults() {
+        return defaults;
+    }
+
+    public long parameterCount() {
+        return LlamaLayout.parameterCount(config());
+    }
+
+    /** Parameters outside the token embedding and the LM head. */
+    public long nonEmbeddingParameterCount() {
+        LlamaConfig c = config();
+        long embedding = (long) c.vocabSize() * c.hiddenSize();
+        return parameterCount() - (c.tieWordEmbeddings() ? embedding : 2 * embedding);
+    }
+
+    /** Bytes the weights take as stored: packed when quantized, else at the compute precision. */
+    public abstract long storedBytes();
+
+    /** How the weights are stored, for display: the precision or the compute type. */
+    abstract String storage();
+
+    /** Lets go of the weights now (freed unless another model shares them); this model cannot be used afterwards. */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    @Override
+    public String toString() {
+        LlamaConfig c = config();
+        return String.format(Locale.ROOT, "Model: %d layers, hidden %d, ffn %d, heads %d (kv %d), head_dim %d,"
+                        + " vocabulary %d%n  parameters %s (non-embedding %s), %s stored (%s)%n  %s",
+                c.numHiddenLayers(), c.hiddenSize(), c.intermediateSize(), c.numAttentionHeads(),
+                c.numKeyValueHeads(), c.headDim(), c.vocabSize(), Html.count(parameterCount()),
+                Html.count(nonEmbeddingParameterCount()), Html.bytes(storedBytes()), storage(),
+                lineage.toString().replace("\n", "\n  "));
+    }
+
+    @Override
+    public String toHtml() {
+        LlamaConfig c = config();
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("layers", c.numHiddenLayers());
+        properties.put("hidden", c.hiddenSize());
+        properties.put("ffn", c.intermediateSize());
+        properties.put("heads (kv)", c.numAttentionHeads() + " (" + c.numKeyValueHeads() + ")");
+        properties.put("head_dim", c.headDim());
+        properties.put("vocabulary", c.vocabSize());
+        properties.put("parameters", Html.count(parameterCount()));
+        properties.put("non-embedding", Html.count(nonEmbeddingParameterCount()));
+        properties.put("stored", Html.bytes(storedBytes()) + " (" + storage() + ")");
+        properties.put("device", llama().device());
+        return Html.section("Llama model", Html.properties(properties)) + lineage.toHtml();
+    }
+
+    // ------------------------------------------------------------------------------------------------ package internals
+
+    /** The runnable weights; valid while this model is reachable and open. */
+    Llama llama() {
+        return weights.llama();
+    }
+
+    SharedWeights weights() {
+        return weights;
+    }
+
+    Path tokenizerFile() {
+        return tokenizer;
+    }
+
+    Derivation derivation() {
+        return derivation;
+    }
+}
