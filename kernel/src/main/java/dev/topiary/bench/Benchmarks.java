@@ -84,6 +84,8 @@ public final class Benchmarks {
             }
             if (foundation) {
                 out.println("- load 1B-shaped bf16 checkpoint: " + LoadMemoryBenchmark.measure(checkpoint));
+                out.println("- 1B-shaped model and three withData models: "
+                        + LoadMemoryBenchmark.measureChain(checkpoint));
             }
         } finally {
             if (dir != null && workDir == null) {

@@ -1,9 +1,7 @@
 package dev.topiary.bench;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.topiary.engine.Engines;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
 import java.nio.file.Path;
@@ -18,12 +16,7 @@ public final class LoadMemoryProbe {
     private LoadMemoryProbe() {}
 
     public static void main(String[] args) {
-        Engines.configureOffline();
-        // Start libtorch first, so its own footprint is part of the baseline rather than of the load.
-        try (NDManager m = Engines.engine().newBaseManager()) {
-            m.ones(new ai.djl.ndarray.types.Shape(4)).sum().getFloat();
-        }
-        long baseline = ProcessMemory.residentBytes();
+        long baseline = ProcessMemory.baselineWithEngineStarted();
         try (Llama model = LlamaCheckpoint.load(Path.of(args[0]), Device.cpu(), DataType.FLOAT32)) {
             System.out.println(baseline + " " + ProcessMemory.peakResidentBytes() + " " + model.parameterCount());
         }

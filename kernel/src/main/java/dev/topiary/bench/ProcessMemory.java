@@ -1,5 +1,8 @@
 package dev.topiary.bench;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.topiary.engine.Engines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +11,18 @@ import java.nio.file.Path;
 final class ProcessMemory {
 
     private ProcessMemory() {}
+
+    /**
+     * Starts libtorch (offline) and returns the resident set size then: a memory probe's baseline, so that the
+     * engine's own footprint is not counted as what the probe measures.
+     */
+    static long baselineWithEngineStarted() {
+        Engines.configureOffline();
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            m.ones(new Shape(4)).sum().getFloat();
+        }
+        return residentBytes();
+    }
 
     /** Current resident set size, in bytes. */
     static long residentBytes() {
