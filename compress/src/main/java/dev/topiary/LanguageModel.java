@@ -6,7 +6,11 @@ import dev.topiary.eval.LanguageModelEvaluation;
 import dev.topiary.eval.LanguageModelMetrics;
 import dev.topiary.eval.MultipleChoiceResult;
 import dev.topiary.eval.MultipleChoiceScorer;
+import dev.topiary.gguf.GgmlType;
+import dev.topiary.gguf.GgufExport;
+import dev.topiary.gguf.LlamaGguf;
 import dev.topiary.io.AtomicDirectory;
+import dev.topiary.io.AtomicFile;
 import dev.topiary.io.Overwrite;
 import dev.topiary.llama.GenerationOptions;
 import dev.topiary.llama.Generator;
@@ -225,6 +229,41 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
         Reference.reachabilityFence(this);
         return this;
     }
+
+    /**
+     * Writes the model as a GGUF file that llama.cpp runs with nothing else (architecture, sizes, rope, tokenizer and
+     * this model's lineage as {@code topiary.lineage} inside), its matrices in {@code type}. An existing file is
+     * refused: see {@link #export(Path, GgmlType, Overwrite)}.
+     *
+     * @throws TopiaryException before any work when the file exists, the model has no tokenizer or one llama.cpp
+     *     cannot represent, or (for a quantized model) {@code type} cannot hold its weights exactly
+     */
+    public GgufExport export(Path file, GgmlType type) {
+        return export(file, type, Overwrite.TOPIARY_OUTPUT);
+    }
+
+    /** As {@link #export(Path, GgmlType)}; {@link Overwrite#FORCE} replaces a file already at {@code file}. */
+    public GgufExport export(Path file, GgmlType type, Overwrite overwrite) {
+        checkExact(type);
+        return writeGguf(file, type, overwrite);
+    }
+
+    /** Writes the GGUF file with the matrices in {@code type}, after checking the target. */
+    GgufExport writeGguf(Path file, GgmlType type, Overwrite overwrite) {
+        AtomicFile.checkTarget(file, "GGUF file", overwrite);
+        Path tokenizerFile = tokenizer();
+        try {
+            return LlamaGguf.write(llama(), tokenizerFile, lineage.summary(), lineage.toJson().toString(), type,
+                    file);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * @throws TopiaryException when {@code type} cannot hold this model's weights as they are
+     */
+    abstract void checkExact(GgmlType type);
 
     /** Writes the weights and config.json into the directory being built. */
     abstract void writeWeights(Path dir) throws IOException;

@@ -1,6 +1,9 @@
 package dev.topiary;
 
 import dev.topiary.engine.Engines;
+import dev.topiary.gguf.GgmlType;
+import dev.topiary.gguf.GgufExport;
+import dev.topiary.io.Overwrite;
 import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.quant.QuantizedCheckpoint;
@@ -59,6 +62,35 @@ public final class QuantizedModel extends LanguageModel {
     @Override
     String storage() {
         return precision().toString();
+    }
+
+    /**
+     * F32 holds the dequantized weights exactly. No GGUF block type holds Topiary's schemes exactly (INT8 and INT4
+     * keep fp32 scales per row or per group of {@code groupSize}; FP8 has no GGUF type), so any other type would
+     * quantize the weights a second time: {@link #exportRequantized} does that when asked.
+     */
+    @Override
+    void checkExact(GgmlType type) {
+        if (type != GgmlType.F32) {
+            throw new TopiaryException("this " + precision() + " model's codes and scales (" + scheme().id()
+                    + (scheme().groupSize() > 0 ? ", groups of " + scheme().groupSize() : "") + ") cannot be written"
+                    + " exactly as " + type.ggmlName() + ": export f32, which holds the dequantized weights exactly,"
+                    + " or exportRequantized(file, " + type.name() + ") to quantize them again as " + type.ggmlName());
+        }
+    }
+
+    /**
+     * Writes the model as GGUF with its dequantized weights quantized again into {@code type}: a second rounding,
+     * so llama.cpp computes with weights that differ slightly from this model's (the export's fallbacks and type say
+     * which).
+     */
+    public GgufExport exportRequantized(Path file, GgmlType type) {
+        return exportRequantized(file, type, Overwrite.TOPIARY_OUTPUT);
+    }
+
+    /** As {@link #exportRequantized(Path, GgmlType)}; {@link Overwrite#FORCE} replaces a file already there. */
+    public GgufExport exportRequantized(Path file, GgmlType type, Overwrite overwrite) {
+        return writeGguf(file, type, overwrite);
     }
 
     @Override

@@ -13,26 +13,28 @@ import java.util.stream.Collectors;
  * {@link #bytesPerBlock()} little-endian bytes, so a row's length must be a whole number of blocks.
  */
 public enum GgmlType {
-    F32(0, 1, 4, "f32", new F32Codec()),
-    F16(1, 1, 2, "f16", new F16Codec()),
-    Q4_0(2, 32, 18, "q4_0", new Q4_0Codec()),
-    Q4_1(3, 32, 20, "q4_1", new Q4_1Codec()),
-    Q8_0(8, 32, 34, "q8_0", new Q8_0Codec()),
-    Q4_K(12, 256, 144, "q4_k", new Q4KCodec()),
-    Q6_K(14, 256, 210, "q6_k", new Q6KCodec());
+    F32(0, 1, 4, "f32", new F32Codec(), 0),
+    F16(1, 1, 2, "f16", new F16Codec(), 1),
+    Q4_0(2, 32, 18, "q4_0", new Q4_0Codec(), 2),
+    Q4_1(3, 32, 20, "q4_1", new Q4_1Codec(), 3),
+    Q8_0(8, 32, 34, "q8_0", new Q8_0Codec(), 7),
+    Q4_K(12, 256, 144, "q4_k", new Q4KCodec(), 14),
+    Q6_K(14, 256, 210, "q6_k", new Q6KCodec(), 18);
 
     private final int id;
     private final int blockSize;
     private final int bytesPerBlock;
     private final String ggmlName;
     private final BlockCodec codec;
+    private final int fileType;
 
-    GgmlType(int id, int blockSize, int bytesPerBlock, String ggmlName, BlockCodec codec) {
+    GgmlType(int id, int blockSize, int bytesPerBlock, String ggmlName, BlockCodec codec, int fileType) {
         this.id = id;
         this.blockSize = blockSize;
         this.bytesPerBlock = bytesPerBlock;
         this.ggmlName = ggmlName;
         this.codec = codec;
+        this.fileType = fileType;
     }
 
     /** The type's number in ggml's {@code ggml_type} enum, as a GGUF tensor entry records it. */
@@ -53,6 +55,37 @@ public enum GgmlType {
     /** The lower-case name llama.cpp spells the type with, e.g. {@code "q4_k"}. */
     public String ggmlName() {
         return ggmlName;
+    }
+
+    /**
+     * llama.cpp's {@code llama_ftype} of a file whose matrices are mostly of this type (general.file_type): 0 all
+     * f32, 1 f16, 2 q4_0, 3 q4_1, 7 q8_0, 14 q4_k (small), 18 q6_k.
+     */
+    public int fileType() {
+        return fileType;
+    }
+
+    /** Whether the type stores codes and scales rather than floats. */
+    public boolean isQuantized() {
+        return blockSize > 1;
+    }
+
+    /** Whether rows of {@code elements} divide into this type's blocks. */
+    public boolean fits(long elements) {
+        return elements % blockSize == 0;
+    }
+
+    /**
+     * The type a matrix is stored in when its rows do not divide into this type's 256-element super-blocks, as
+     * llama.cpp's quantizer falls back: q4_k to q4_1 (32-element blocks with a minimum, the nearest to q4_k's),
+     * q6_k to q8_0; the other types fall back to f16.
+     */
+    public GgmlType fallback() {
+        return switch (this) {
+            case Q4_K -> Q4_1;
+            case Q6_K -> Q8_0;
+            default -> F16;
+        };
     }
 
     /** Storage bits per element, block overhead (scales, mins) included: e.g. 4.5 for q4_0, 6.5625 for q6_k. */

@@ -13,7 +13,7 @@ import dev.topiary.engine.JavaArrays;
  *
  * <p>Angles are computed in double precision in Java, so positions far into a long context keep their accuracy.
  */
-final class RotaryEmbedding {
+public final class RotaryEmbedding {
 
     private final double[] inverseFrequencies;
     private final int headDim;
@@ -21,6 +21,20 @@ final class RotaryEmbedding {
     RotaryEmbedding(LlamaConfig config) {
         this.headDim = config.headDim();
         this.inverseFrequencies = inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
+    }
+
+    /**
+     * How much llama3 scaling divides each rotary frequency of {@code config}: {@code d/2} factors, all 1 without
+     * scaling. This is what GGUF stores as {@code rope_freqs.weight}.
+     */
+    public static float[] frequencyFactors(LlamaConfig config) {
+        double[] plain = inverseFrequencies(config.headDim(), config.ropeTheta(), null);
+        double[] scaled = inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
+        float[] factors = new float[plain.length];
+        for (int j = 0; j < plain.length; j++) {
+            factors[j] = (float) (plain[j] / scaled[j]);
+        }
+        return factors;
     }
 
     /** theta^(-2j/d) for j in [0, d/2), stretched by llama3 scaling when given. */

@@ -20,6 +20,10 @@ import java.nio.file.Path;
  */
 public final class LlamaCppModel implements AutoCloseable {
 
+    /** ggml's type id of F32, for the KV cache. */
+    private static final int GGML_TYPE_F32 = 0;
+
+
     private final LlamaCppFunctions f;
     private final Path file;
     private final int contextLength;
@@ -84,6 +88,10 @@ public final class LlamaCppModel implements AutoCloseable {
         cp.n_threads = threads;
         cp.n_threads_batch = threads;
         cp.logits_all = 1;
+        // The KV cache in F32 (llama.cpp's default is F16): this runtime is what exports are checked against, and
+        // an F16 cache alone moves an F32 model's logits by about 1e-4.
+        cp.type_k = GGML_TYPE_F32;
+        cp.type_v = GGML_TYPE_F32;
         cp.embeddings = 0;
         cp.no_perf = 1;
         Pointer ctx = f.llama_init_from_model(model, cp);
@@ -240,9 +248,15 @@ public final class LlamaCppModel implements AutoCloseable {
         Memory tokens = new Memory((long) ids.length * Integer.BYTES);
         tokens.write(0, ids, 0, ids.length);
         LlamaBatch batch = f.llama_batch_get_one(tokens, ids.length);
+        // Every position's logits, asked for token by token: this build ignores the context's logits_all when the
+        // batch leaves its flags null, and then outputs the last token's alone.
+        Memory outputs = new Memory(ids.length);
+        outputs.setMemory(0, ids.length, (byte) 1);
+        batch.logits = outputs;
         LlamaCppLibrary.takeErrors();
         int result = f.llama_decode(ctx, batch);
         Reference.reachabilityFence(tokens);
+        Reference.reachabilityFence(outputs);
         if (result != 0) {
             throw new TopiaryException(LlamaCppLibrary.withLoggedErrors("llama.cpp failed to decode "
                     + ids.length + " tokens with " + file + " (llama_decode returned " + result + ")"));

@@ -27,6 +27,7 @@ public final class TopiaryLibrary implements KernelLibrary {
                 "import dev.topiary.embedded.TeacherRecipe;",
                 "import dev.topiary.io.Overwrite;",
                 "import dev.topiary.quant.QuantScheme;",
+                "import dev.topiary.gguf.GgmlType;",
                 "import static dev.topiary.kernel.Notebook.*;",
                 "import static dev.topiary.kernel.LossCurve.withLossCurve;",
                 "import dev.topiary.kernel.Plot;",

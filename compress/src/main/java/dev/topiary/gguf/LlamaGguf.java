@@ -1,0 +1,170 @@
+package dev.topiary.gguf;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.topiary.TopiaryException;
+import dev.topiary.io.IoErrors;
+import dev.topiary.llama.Llama;
+import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llama.LlamaLayout;
+import dev.topiary.llama.RotaryEmbedding;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Llama as a GGUF file llama.cpp runs with nothing else: its {@code llama} architecture keys (counts as uint32,
+ * head_dim as {@code attention.key_length}/{@code value_length} and {@code rope.dimension_count}), the tokenizer,
+ * the tensors under llama.cpp's names with q and k permuted from Hugging Face's rotate-half layout to GGML's
+ * interleaved one (k by the KV head count), llama3 rope scaling as the F32 {@code rope_freqs.weight}, no
+ * {@code output.weight} when the head is tied, and the lineage as {@code topiary.lineage}.
+ *
+ * <p>Norms and {@code rope_freqs} are F32; every matrix is in the chosen type, or, when its rows do not divide into
+ * that type's blocks (k-quants need 256), in the fallback {@link GgmlType#fallback()} names, which the export
+ * reports.
+ */
+public final class LlamaGguf {
+
+    private LlamaGguf() {}
+
+    /**
+     * Writes {@code model} to {@code file} with its weights in {@code type}.
+     *
+     * @param tokenizer the model's tokenizer.json
+     * @param name the model's name (general.name)
+     * @param lineage the recipe JSON of how the model came to be
+     * @throws TopiaryException when the tokenizer cannot be represented or the file cannot be written
+     */
+    public static GgufExport write(Llama model, Path tokenizer, String name, String lineage, GgmlType type,
+            Path file) {
+        LlamaConfig c = model.config();
+        GgufTokenizer vocabulary = GgufTokenizer.read(tokenizer, c);
+        GgufWriter gguf = new GgufWriter();
+        gguf.putString("general.architecture", "llama").putString("general.name", name)
+                .putUInt32("general.file_type", type.fileType());
+        if (type.isQuantized()) {
+            gguf.putUInt32("general.quantization_version", 2);
+        }
+        gguf.putUInt32("llama.vocab_size", c.vocabSize()).putUInt32("llama.context_length", c.maxPositionEmbeddings())
+                .putUInt32("llama.embedding_length", c.hiddenSize())
+                .putUInt32("llama.block_count", c.numHiddenLayers())
+                .putUInt32("llama.feed_forward_length", c.intermediateSize())
+                .putUInt32("llama.attention.head_count", c.numAttentionHeads())
+                .putUInt32("llama.attention.head_count_kv", c.numKeyValueHeads())
+                .putUInt32("llama.attention.key_length", c.headDim())
+                .putUInt32("llama.attention.value_length", c.headDim())
+                .putUInt32("llama.rope.dimension_count", c.headDim())
+                .putFloat32("llama.rope.freq_base", (float) c.ropeTheta())
+                .putFloat32("llama.attention.layer_norm_rms_epsilon", (float) c.rmsNormEps());
+        vocabulary.writeTo(gguf, c);
+        gguf.putString("topiary.lineage", lineage);
+
+        Map<String, GgmlType> types = new LinkedHashMap<>();
+        Map<String, NDArray> weights = model.parameters();
+        matrix(gguf, types, "token_embd.weight", weights.get(LlamaLayout.EMBED_TOKENS), type, 0);
+        for (int l = 0; l < c.numHiddenLayers(); l++) {
+            String blk = "blk." + l + ".";
+            vector(gguf, types, blk + "attn_norm.weight", weights.get(LlamaLayout.inputNorm(l)));
+            matrix(gguf, types, blk + "attn_q.weight", weights.get(LlamaLayout.qProj(l)), type, c.numAttentionHeads());
+            matrix(gguf, types, blk + "attn_k.weight", weights.get(LlamaLayout.kProj(l)), type, c.numKeyValueHeads());
+            matrix(gguf, types, blk + "attn_v.weight", weights.get(LlamaLayout.vProj(l)), type, 0);
+            matrix(gguf, types, blk + "attn_output.weight", weights.get(LlamaLayout.oProj(l)), type, 0);
+            vector(gguf, types, blk + "ffn_norm.weight", weights.get(LlamaLayout.postAttentionNorm(l)));
+            matrix(gguf, types, blk + "ffn_gate.weight", weights.get(LlamaLayout.gateProj(l)), type, 0);
+            matrix(gguf, types, blk + "ffn_up.weight", weights.get(LlamaLayout.upProj(l)), type, 0);
+            matrix(gguf, types, blk + "ffn_down.weight", weights.get(LlamaLayout.downProj(l)), type, 0);
+        }
+        vector(gguf, types, "output_norm.weight", weights.get(LlamaLayout.FINAL_NORM));
+        if (!c.tieWordEmbeddings()) {
+            matrix(gguf, types, "output.weight", weights.get(LlamaLayout.LM_HEAD), type, 0);
+        }
+        if (c.ropeScaling() != null) {
+            float[] factors = RotaryEmbedding.frequencyFactors(c);
+            gguf.addTensor("rope_freqs.weight", new long[] {factors.length}, GgmlType.F32,
+                    out -> GgmlRows.write(GgmlType.F32, factors, factors.length, out));
+            types.put("rope_freqs.weight", GgmlType.F32);
+        }
+        try {
+            gguf.write(file);
+        } catch (IOException e) {
+            throw new TopiaryException("cannot write " + file + ": " + IoErrors.describe(e), e);
+        }
+        List<String> fallbacks = new ArrayList<>();
+        types.forEach((tensor, t) -> {
+            if (t != type && t != GgmlType.F32) {
+                fallbacks.add(tensor + " " + t);
+            }
+        });
+        return new GgufExport(file, type, fileBytes(file), model.parameterCount(), fallbacks);
+    }
+
+    /**
+     * Adds a weight {@code [rows, columns]} (row-major) as GGML's {@code [columns, rows]}; with {@code heads} > 0 its
+     * rows are first permuted, head by head, from rotate-half pairs (i, i + d/2) to adjacent pairs (2i, 2i + 1).
+     */
+    private static void matrix(GgufWriter gguf, Map<String, GgmlType> types, String name, NDArray weight,
+            GgmlType type, int heads) {
+        long rows = weight.getShape().get(0);
+        long columns = weight.getShape().get(1);
+        GgmlType chosen = type.fits(columns) ? type : type.fallback();
+        if (!chosen.fits(columns)) {
+            chosen = GgmlType.F16;
+        }
+        GgmlType stored = chosen;
+        types.put(name, stored);
+        gguf.addTensor(name, new long[] {columns, rows}, stored, out -> {
+            float[] values = floats(weight);
+            if (heads > 0) {
+                values = interleaveRotaryPairs(values, (int) rows, (int) columns, heads);
+            }
+            GgmlRows.write(stored, values, (int) columns, out);
+        });
+    }
+
+    private static void vector(GgufWriter gguf, Map<String, GgmlType> types, String name, NDArray weight) {
+        long length = weight.getShape().get(0);
+        types.put(name, GgmlType.F32);
+        gguf.addTensor(name, new long[] {length}, GgmlType.F32,
+                out -> GgmlRows.write(GgmlType.F32, floats(weight), (int) length, out));
+    }
+
+    /**
+     * The rows of a q or k projection {@code [heads * d, columns]} in GGML's order: within each head, row
+     * {@code j * d/2 + i} (half j of rotate-half pair i) moves to {@code 2i + j}.
+     */
+    static float[] interleaveRotaryPairs(float[] w, int rows, int columns, int heads) {
+        int d = rows / heads;
+        int half = d / 2;
+        float[] out = new float[w.length];
+        for (int h = 0; h < heads; h++) {
+            for (int j = 0; j < 2; j++) {
+                for (int i = 0; i < half; i++) {
+                    int from = h * d + j * half + i;
+                    int to = h * d + 2 * i + j;
+                    System.arraycopy(w, from * columns, out, to * columns, columns);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] floats(NDArray weight) {
+        if (weight.getDataType() == DataType.FLOAT32) {
+            return weight.toFloatArray();
+        }
+        try (NDArray f = weight.toType(DataType.FLOAT32, false)) {
+            return f.toFloatArray();
+        }
+    }
+
+    private static long fileBytes(Path file) {
+        try {
+            return java.nio.file.Files.size(file);
+        } catch (IOException e) {
+            throw new TopiaryException("cannot read the size of " + file + ": " + IoErrors.describe(e), e);
+        }
+    }
+}
