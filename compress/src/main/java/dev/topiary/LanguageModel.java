@@ -248,6 +248,16 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
         return writeGguf(file, type, overwrite);
     }
 
+    /**
+     * Exports the model as {@link #export(Path, GgmlType)} does and loads the file into llama.cpp, in this process:
+     * the model as it is deployed, generating at llama.cpp's speed.
+     *
+     * @throws TopiaryException as {@link #export(Path, GgmlType)} does, or when llama.cpp cannot load the file
+     */
+    public DeployedModel deploy(Path file, GgmlType type) {
+        return DeployedModel.open(export(file, type), tokenizer(), config().maxPositionEmbeddings());
+    }
+
     /** Writes the GGUF file with the matrices in {@code type}, after checking the target. */
     GgufExport writeGguf(Path file, GgmlType type, Overwrite overwrite) {
         AtomicFile.checkTarget(file, "GGUF file", overwrite);

@@ -124,6 +124,30 @@ class BadInputTest {
                         "exists and is not a notebook that topiary run wrote; choose another --out"),
                 new Case("run --out onto its own source notebook", d -> args(d, "run", notebook(d, "nb.ipynb"),
                         "--out", s(d, "nb.ipynb")), "exists and is not a notebook that topiary run wrote"),
+                // GGUF export, checked before the model is written.
+                new Case("export onto an existing file", d -> args(Files.writeString(d.resolve("mine.gguf"), "mine"),
+                        "export", "--model", model.toString(), "--type", "q8_0", "--output", s(d, "mine.gguf")),
+                        "the file exists; choose a new path, or replace it with --force"),
+                new Case("export into a path under a file", d -> args(Files.writeString(d.resolve("file"), "mine"),
+                        "export", "--model", model.toString(), "--type", "f32", "--output", s(d, "file/m.gguf")),
+                        "is a file, not a directory"),
+                new Case("export to an unknown type", d -> args(d, "export", "--model", model.toString(), "--type",
+                        "q3_x", "--output", s(d, "m.gguf")), "unknown ggml type 'q3_x'; expected one of f32, f16"),
+                new Case("export to an unknown format", d -> args(d, "export", "--model", model.toString(),
+                        "--format", "onnx", "--type", "f32", "--output", s(d, "m.gguf")),
+                        "unknown --format 'onnx': expected gguf"),
+                new Case("export of a model without a tokenizer", d -> {
+                    CommandRun init = CommandRun.run("init", "--preset", "tiny", "--layers", "1", "--hidden", "32",
+                            "--ffn", "112", "--vocab", "258", "--output", s(d, "bare"));
+                    assertEquals(0, init.code(), init.err());
+                    return args(d, "export", "--model", s(d, "bare"), "--type", "f32", "--output", s(d, "m.gguf"));
+                }, "this model has no tokenizer"),
+                new Case("export of an INT8 model into a type that cannot hold it exactly", d -> {
+                    CommandRun quantize = CommandRun.run("quantize", "--model", model.toString(), "--precision",
+                            "INT8", "--output", s(d, "int8"));
+                    assertEquals(0, quantize.code(), quantize.err());
+                    return args(d, "export", "--model", s(d, "int8"), "--type", "q8_0", "--output", s(d, "m.gguf"));
+                }, "cannot be written exactly as q8_0: export f32"),
                 // The kernelspec.
                 new Case("install --prefix that is a file", d -> args(Files.writeString(d.resolve("prefix"),
                         "mine"), "install", "--prefix", s(d, "prefix"), "--jar", jar(d)),
