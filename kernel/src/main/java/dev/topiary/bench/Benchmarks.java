@@ -2,6 +2,7 @@ package dev.topiary.bench;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import dev.topiary.embedded.EmbeddedData;
 import dev.topiary.io.TensorDType;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
@@ -27,7 +28,12 @@ public final class Benchmarks {
         /** Matmul rate, forward throughput, importance overhead, training, checkpoint loading. */
         FOUNDATION,
         /** Pruning surgery and quantization time ({@link CompressionBenchmark}). */
-        COMPRESSION
+        COMPRESSION,
+        /**
+         * Memory bandwidth, and decoding speed against it: Topiary fp32 and llama.cpp on GGUF exports
+         * ({@link DeployBenchmark}).
+         */
+        DEPLOY
     }
 
     /** Every suite. */
@@ -36,10 +42,12 @@ public final class Benchmarks {
         run(out, warmup, repeats, oneBillion, workDir, device, type, EnumSet.allOf(Suite.class));
     }
 
+    /** The {@code suites} chosen, printed to {@code out}; the 1B-shaped model's measurements when {@code oneBillion}. */
     public static void run(PrintWriter out, int warmup, int repeats, boolean oneBillion, Path workDir, Device device,
             DataType type, Set<Suite> suites) throws IOException, InterruptedException {
         boolean foundation = suites.contains(Suite.FOUNDATION);
         boolean compression = suites.contains(Suite.COMPRESSION);
+        boolean deploy = suites.contains(Suite.DEPLOY);
         out.println("Machine: " + MachineDescription.describe());
         LlamaConfig tiny = LlamaPresets.tiny();
         if (foundation) {
@@ -60,9 +68,35 @@ public final class Benchmarks {
                 print(out, CompressionBenchmark.measure(model, warmup, repeats, warmup, repeats, 8, 256).lines("tiny"));
             }
         }
-        if (!oneBillion) {
-            return;
+        Path exports = deploy ? Files.createTempDirectory("topiary-deploy") : null;
+        try {
+            double bandwidth = 0;
+            if (deploy) {
+                long bytes = MemoryBandwidthBenchmark.DEFAULT_BYTES;
+                Timing stream = MemoryBandwidthBenchmark.measure(bytes, warmup, repeats);
+                bandwidth = MemoryBandwidthBenchmark.gigabytesPerSecond(bytes, stream);
+                out.println(String.format("- memory bandwidth, every core summing its share of %.2f GB off-heap: %s",
+                        bytes / 1e9, stream.rate(bytes / 1e9, "GB/s")));
+                try (Llama model = Llama.random(tiny, 1, device, type)) {
+                    print(out, DeployBenchmark.measure(model, EmbeddedData::obtain, exports, bandwidth, warmup, repeats)
+                            .lines("tiny"));
+                }
+            }
+            if (oneBillion) {
+                runOneBillion(out, repeats, workDir, device, type, suites, exports, bandwidth);
+            }
+        } finally {
+            if (exports != null) {
+                deleteTree(exports);
+            }
         }
+    }
+
+    private static void runOneBillion(PrintWriter out, int repeats, Path workDir, Device device, DataType type,
+            Set<Suite> suites, Path exports, double bandwidth) throws IOException, InterruptedException {
+        boolean foundation = suites.contains(Suite.FOUNDATION);
+        boolean compression = suites.contains(Suite.COMPRESSION);
+        boolean deploy = suites.contains(Suite.DEPLOY);
         LlamaConfig billion = LlamaPresets.llama32_1b();
         Path dir = !foundation ? null : workDir != null ? workDir : Files.createTempDirectory("topiary-bench");
         Path checkpoint = dir == null ? null : dir.resolve("llama-3.2-1b-shaped-bf16");
@@ -78,6 +112,10 @@ public final class Benchmarks {
                     // Pruning takes seconds: every repeat. Quantizing the whole model takes minutes: one timed run.
                     print(out, CompressionBenchmark.measure(model, 1, repeats, 0, 1, 2, 256).lines("1B-shaped"));
                 }
+                if (deploy) {
+                    print(out, DeployBenchmark.measure(model, EmbeddedData::obtain, exports, bandwidth, 1, fewer)
+                            .lines("1B-shaped"));
+                }
                 if (foundation) {
                     LlamaCheckpoint.save(model, checkpoint, TensorDType.BF16);
                 }
@@ -89,12 +127,16 @@ public final class Benchmarks {
             }
         } finally {
             if (dir != null && workDir == null) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
+                deleteTree(dir);
             }
         }
         out.flush();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
     }
 
     private static void print(PrintWriter out, List<String> lines) {

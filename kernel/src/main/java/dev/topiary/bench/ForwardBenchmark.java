@@ -25,9 +25,13 @@ final class ForwardBenchmark {
 
     /** Tokens per second of greedy decoding, {@code tokens} new tokens after a {@code prompt}-token prompt. */
     static String decode(Llama model, int prompt, int tokens, int warmup, int repeats) {
-        int[] ids = new Random(2).ints(prompt, 0, model.config().vocabSize()).toArray();
+        return decodeTiming(model, prompt, tokens, warmup, repeats).rate(tokens, "tokens/s (prompt included in the time)");
+    }
+
+    /** The timing of greedy decoding of {@code tokens} new tokens after a {@code prompt}-token random prompt. */
+    static Timing decodeTiming(Llama model, int prompt, int tokens, int warmup, int repeats) {
+        int[] ids = RandomTokens.prompt(prompt, model.config().vocabSize());
         GenerationOptions options = GenerationOptions.greedy(tokens).withStopAtEos(false);
-        Timing t = Timing.of(warmup, repeats, () -> Generator.generate(model, ids, options));
-        return t.rate(tokens, "tokens/s (prompt included in the time)");
+        return Timing.of(warmup, repeats, () -> Generator.generate(model, ids, options));
     }
 }

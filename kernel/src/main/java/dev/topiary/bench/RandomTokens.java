@@ -2,6 +2,7 @@ package dev.topiary.bench;
 
 import dev.topiary.train.BatchSource;
 import dev.topiary.train.TokenBatch;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 /** Uniformly random token batches for benchmarks: speed does not depend on the ids, only on their shape. */
@@ -16,5 +17,10 @@ final class RandomTokens {
             return new TokenBatch(r.ints((long) batch * length, 0, vocab).toArray(),
                     r.ints((long) batch * length, 0, vocab).toArray(), batch, length);
         };
+    }
+
+    /** A decoding prompt of {@code length} ids below {@code vocab}, the same on every call. */
+    static int[] prompt(int length, int vocab) {
+        return new Random(2).ints(length, 0, vocab).toArray();
     }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark matmul GFLOP/s, forward tokens/s (tiny and 1B-shaped random models), the peak"
                 + " memory of loading a 1B-shaped bf16 checkpoint, and the time of pruning surgery and quantization"
-                + " (RTN, GPTQ). Prints a report; takes a few minutes.")
+                + " (RTN, GPTQ), and decoding speed against memory bandwidth, Topiary's and llama.cpp's on GGUF exports. Prints a report; takes a few minutes.")
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--repeats", defaultValue = "5", paramLabel = "N", description = "timed runs per measurement")
@@ -31,7 +31,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean smallOnly;
 
     @Option(names = "--only", paramLabel = "SUITE", description = "run one suite: foundation (matmul, forward,"
-            + " training, loading) or compression (pruning surgery, quantization); default: both")
+            + " training, loading), compression (pruning surgery, quantization) or deploy (memory bandwidth, decoding"
+            + " by Topiary and by llama.cpp on f16, q8_0, q4_0 and q4_K exports); default: all")
     String only;
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "where the 1B checkpoint is written"
@@ -48,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
             try {
                 suites = EnumSet.of(Benchmarks.Suite.valueOf(only.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--only must be foundation or compression, got '"
+                throw new ParameterException(spec.commandLine(), "--only must be foundation, compression or deploy, got '"
                         + only + "'");
             }
         }
