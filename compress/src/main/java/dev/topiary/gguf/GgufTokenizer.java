@@ -77,8 +77,15 @@ public record GgufTokenizer(List<String> tokens, int[] types, List<String> merge
             merges.add(merge.isArray() ? merge.path(0).asText() + " " + merge.path(1).asText() : merge.asText());
         }
         boolean addBos = root.path("post_processor").toString().contains("\"SpecialToken\"");
-        return new GgufTokenizer(Arrays.asList(tokens), types, merges, preTokenizer(root.path("pre_tokenizer"), file),
-                addBos);
+        String pre = preTokenizer(root.path("pre_tokenizer"), file);
+        if (pre.equals("llama-bpe") && !model.path("ignore_merges").asBoolean(false)) {
+            // llama.cpp's llama-bpe takes a piece found in the vocabulary as one token before any merge; a file
+            // that merges such pieces could split some words otherwise.
+            throw new TopiaryException("tokenizer " + file + " uses Llama-3's pre-tokenizer but model.ignore_merges"
+                    + " is not true, and llama.cpp's llama-bpe always ignores merges for pieces in the vocabulary:"
+                    + " it could split some words differently");
+        }
+        return new GgufTokenizer(Arrays.asList(tokens), types, merges, pre, addBos);
     }
 
     /** Writes the tokenizer keys, with {@code config}'s bos and first eos token. */
