@@ -8,6 +8,7 @@ import dev.topiary.eval.MultipleChoiceResult;
 import dev.topiary.eval.MultipleChoiceScorer;
 import dev.topiary.gguf.GgmlType;
 import dev.topiary.gguf.GgufExport;
+import dev.topiary.gguf.GgufOwnership;
 import dev.topiary.gguf.LlamaGguf;
 import dev.topiary.io.AtomicDirectory;
 import dev.topiary.io.AtomicFile;
@@ -233,7 +234,8 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
     /**
      * Writes the model as a GGUF file that llama.cpp runs with nothing else (architecture, sizes, rope, tokenizer and
      * this model's lineage as {@code topiary.lineage} inside), its matrices in {@code type}. An existing file is
-     * refused: see {@link #export(Path, GgmlType, Overwrite)}.
+     * replaced only if it is a GGUF file Topiary wrote; any other is refused: see
+     * {@link #export(Path, GgmlType, Overwrite)}.
      *
      * @throws TopiaryException before any work when the file exists, the model has no tokenizer or one llama.cpp
      *     cannot represent, or (for a quantized model) {@code type} cannot hold its weights exactly
@@ -260,7 +262,7 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
 
     /** Writes the GGUF file with the matrices in {@code type}, after checking the target. */
     GgufExport writeGguf(Path file, GgmlType type, Overwrite overwrite) {
-        AtomicFile.checkTarget(file, "GGUF file", overwrite);
+        AtomicFile.checkTarget(file, "GGUF file", GgufOwnership.writtenByTopiary(file) ? Overwrite.FORCE : overwrite);
         Path tokenizerFile = tokenizer();
         try {
             return LlamaGguf.write(llama(), tokenizerFile, lineage.summary(), lineage.toJson().toString(), type,

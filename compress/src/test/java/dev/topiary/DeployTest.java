@@ -13,6 +13,7 @@ import dev.topiary.llamacpp.GgufReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,13 +62,17 @@ class DeployTest {
     }
 
     @Test
-    void anExistingFileIsReplacedOnlyWhenForced(@TempDir Path dir) throws IOException {
+    void anExistingFileIsReplacedOnlyWhenForcedOrTopiarysOwn(@TempDir Path dir) throws IOException {
         Path mine = Files.writeString(dir.resolve("mine.gguf"), "my file");
         TopiaryException e = assertThrows(TopiaryException.class, () -> teacher.export(mine, GgmlType.F16));
         assertTrue(e.getMessage().contains("the file exists"), e.getMessage());
         assertEquals("my file", Files.readString(mine));
         teacher.export(mine, GgmlType.F16, Overwrite.FORCE);
-        assertArrayEquals("GGUF".getBytes(), java.util.Arrays.copyOf(Files.readAllBytes(mine), 4));
+        assertArrayEquals("GGUF".getBytes(), Arrays.copyOf(Files.readAllBytes(mine), 4));
+        long f16 = Files.size(mine);
+        // Now Topiary's own file: an export replaces it without being forced.
+        teacher.export(mine, GgmlType.Q8_0);
+        assertTrue(Files.size(mine) < f16, "the q8_0 file replaced the f16 one");
     }
 
     @Test

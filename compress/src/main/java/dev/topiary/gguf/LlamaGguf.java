@@ -43,6 +43,7 @@ public final class LlamaGguf {
         LlamaConfig c = model.config();
         GgufTokenizer vocabulary = GgufTokenizer.read(tokenizer, c);
         GgufWriter gguf = new GgufWriter();
+        gguf.putString(GgufOwnership.LINEAGE_KEY, lineage);
         gguf.putString("general.architecture", "llama").putString("general.name", name)
                 .putUInt32("general.file_type", type.fileType());
         if (type.isQuantized()) {
@@ -60,7 +61,6 @@ public final class LlamaGguf {
                 .putFloat32("llama.rope.freq_base", (float) c.ropeTheta())
                 .putFloat32("llama.attention.layer_norm_rms_epsilon", (float) c.rmsNormEps());
         vocabulary.writeTo(gguf, c);
-        gguf.putString("topiary.lineage", lineage);
 
         Map<String, GgmlType> types = new LinkedHashMap<>();
         Map<String, NDArray> weights = model.parameters();

@@ -5,6 +5,7 @@ import dev.topiary.QuantizedModel;
 import dev.topiary.TopiaryException;
 import dev.topiary.gguf.GgmlType;
 import dev.topiary.gguf.GgufExport;
+import dev.topiary.gguf.GgufOwnership;
 import dev.topiary.io.AtomicFile;
 import dev.topiary.io.Overwrite;
 import java.io.PrintWriter;
@@ -37,10 +38,10 @@ final class ExportCommand implements Callable<Integer> {
             + " into --type (otherwise only a type that holds them exactly, f32, is accepted)")
     boolean requantize;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE", description = "the .gguf file to write (new)")
+    @Option(names = "--output", required = true, paramLabel = "FILE", description = "the .gguf file to write: new, or one Topiary wrote (replaced)")
     Path output;
 
-    @Option(names = "--force", description = "replace a file already at --output")
+    @Option(names = "--force", description = "replace any file already at --output")
     boolean force;
 
     @Spec
@@ -53,7 +54,8 @@ final class ExportCommand implements Callable<Integer> {
         }
         GgmlType target = GgmlType.parse(type);
         Overwrite overwrite = force ? Overwrite.FORCE : Overwrite.TOPIARY_OUTPUT;
-        AtomicFile.checkTarget(output, "GGUF file", overwrite);
+        AtomicFile.checkTarget(output, "GGUF file", GgufOwnership.writtenByTopiary(output) ? Overwrite.FORCE
+                : overwrite);
         try (LanguageModel loaded = model.open()) {
             GgufExport written = requantize && loaded instanceof QuantizedModel quantized
                     ? quantized.exportRequantized(output, target, overwrite) : loaded.export(output, target, overwrite);
