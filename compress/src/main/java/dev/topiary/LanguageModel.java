@@ -6,6 +6,7 @@ import dev.topiary.eval.LanguageModelEvaluation;
 import dev.topiary.eval.LanguageModelMetrics;
 import dev.topiary.eval.MultipleChoiceResult;
 import dev.topiary.eval.MultipleChoiceScorer;
+import dev.topiary.gguf.EncodedMatrix;
 import dev.topiary.gguf.GgmlType;
 import dev.topiary.gguf.GgufExport;
 import dev.topiary.gguf.GgufOwnership;
@@ -247,7 +248,7 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
     /** As {@link #export(Path, GgmlType)}; {@link Overwrite#FORCE} replaces a file already at {@code file}. */
     public GgufExport export(Path file, GgmlType type, Overwrite overwrite) {
         checkExact(type);
-        return writeGguf(file, type, overwrite);
+        return writeGguf(file, type, overwrite, exactMatrices(type));
     }
 
     /**
@@ -260,13 +261,16 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
         return DeployedModel.open(export(file, type), tokenizer(), config().maxPositionEmbeddings());
     }
 
-    /** Writes the GGUF file with the matrices in {@code type}, after checking the target. */
-    GgufExport writeGguf(Path file, GgmlType type, Overwrite overwrite) {
+    /**
+     * Writes the GGUF file with the matrices in {@code type}, those {@code encoded} names as given, after checking
+     * the target (a GGUF file Topiary wrote is replaced as if forced).
+     */
+    GgufExport writeGguf(Path file, GgmlType type, Overwrite overwrite, Map<String, EncodedMatrix> encoded) {
         AtomicFile.checkTarget(file, "GGUF file", GgufOwnership.writtenByTopiary(file) ? Overwrite.FORCE : overwrite);
         Path tokenizerFile = tokenizer();
         try {
             return LlamaGguf.write(llama(), tokenizerFile, lineage.summary(), lineage.toJson().toString(), type,
-                    file);
+                    file, encoded);
         } finally {
             Reference.reachabilityFence(this);
         }
@@ -276,6 +280,14 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
      * @throws TopiaryException when {@code type} cannot hold this model's weights as they are
      */
     abstract void checkExact(GgmlType type);
+
+    /**
+     * The matrices an export to {@code type} (already accepted by {@link #checkExact}) writes as stored rather than
+     * encoded from the model's floats, by Hugging Face name: none by default.
+     */
+    Map<String, EncodedMatrix> exactMatrices(GgmlType type) {
+        return Map.of();
+    }
 
     /** Writes the weights and config.json into the directory being built. */
     abstract void writeWeights(Path dir) throws IOException;

@@ -7,7 +7,9 @@ import java.util.stream.Collectors;
 
 /**
  * Weight precisions of {@link Model#quantize(Precision)}: the number formats Topiary stores packed. Each names one
- * {@link QuantScheme} family; the scheme adds the parameters (the INT4 group size) and the behaviour.
+ * {@link QuantScheme} family; the scheme adds the parameters (the INT4 group size) and the behaviour. GGUF's grids
+ * belong to the families of their codes: {@link QuantScheme#q8_0()} is INT8, {@link QuantScheme#q4_0()} and
+ * {@link QuantScheme#q4_1()} are INT4.
  */
 public enum Precision {
     /** INT8, symmetric, one scale per output channel. */
@@ -41,13 +43,9 @@ public enum Precision {
                 + " (in any case; " + FP8.schemeId.toUpperCase(Locale.ROOT) + " also names FP8)");
     }
 
-    /**
-     * The precision of {@code scheme}.
-     *
-     * @throws TopiaryException when no precision names the scheme's format
-     */
+    /** The precision of {@code scheme}: the family of its number format ({@link QuantScheme#precision()}). */
     public static Precision of(QuantScheme scheme) {
-        return parse(scheme.id());
+        return scheme.precision();
     }
 
     /**

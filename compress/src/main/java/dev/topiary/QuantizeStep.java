@@ -68,6 +68,9 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
     default ObjectNode toJson() {
         ObjectNode json = Json.object("verb", verb());
         json.put("precision", Precision.of(scheme()).name()).put("method", method());
+        if (!scheme().id().equals(Precision.of(scheme()).scheme().id())) {
+            json.put("scheme", scheme().id());
+        }
         if (scheme().groupSize() > 0) {
             json.put("group_size", scheme().groupSize());
         }
@@ -79,15 +82,18 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
         return StepMetrics.Quantized.fromJson(json);
     }
 
-    /** The scheme a recipe records: a precision, and a group size for INT4. */
+    /**
+     * The scheme a recipe records: a precision, a group size for INT4, and the scheme's id where it is not the
+     * precision's own (GGUF's q8_0, q4_0, q4_1).
+     */
     static QuantScheme schemeFromJson(JsonNode json) {
         Precision precision = Precision.parse(json.path("precision").asText());
-        return precision == Precision.INT4 ? QuantScheme.int4(json.path("group_size").asInt())
-                : precision.scheme();
+        return QuantScheme.of(json.path("scheme").asText(precision.scheme().id()), json.path("group_size").asInt());
     }
 
-    /** The scheme as a lineage shows it: the precision, with the groups for INT4. */
+    /** The scheme as a lineage shows it: the precision, GGUF's grid where it is one, and the groups. */
     static String describe(QuantScheme scheme) {
-        return Precision.of(scheme) + (scheme.groupSize() > 0 ? " (groups of " + scheme.groupSize() + ")" : "");
+        return Precision.of(scheme) + scheme.ggmlType().map(t -> " " + t.ggmlName()).orElse("")
+                + (scheme.groupSize() > 0 ? " (groups of " + scheme.groupSize() + ")" : "");
     }
 }

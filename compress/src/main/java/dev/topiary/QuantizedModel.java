@@ -1,6 +1,7 @@
 package dev.topiary;
 
 import dev.topiary.engine.Engines;
+import dev.topiary.gguf.EncodedMatrix;
 import dev.topiary.gguf.GgmlType;
 import dev.topiary.gguf.GgufExport;
 import dev.topiary.io.Overwrite;
@@ -8,6 +9,9 @@ import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.quant.QuantizedCheckpoint;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * A model whose linear weights are quantized and stored packed ({@link Model#quantize}, or a quantized checkpoint
@@ -65,18 +69,40 @@ public final class QuantizedModel extends LanguageModel {
     }
 
     /**
-     * F32 holds the dequantized weights exactly. No GGUF block type holds Topiary's schemes exactly (INT8 and INT4
-     * keep fp32 scales per row or per group of {@code groupSize}; FP8 has no GGUF type), so any other type would
-     * quantize the weights a second time: {@link #exportRequantized} does that when asked.
+     * F32 holds the dequantized weights exactly, and so does the GGUF type of a scheme whose grid is GGUF's
+     * ({@link QuantScheme#ggmlType()}: q8_0 for {@link QuantScheme#q8_0()}, and so on), whose export writes the
+     * stored codes and fp16 scales as they are. No other type does (INT8 and INT4 keep fp32 scales per row or per
+     * group of {@code groupSize}; FP8 has no GGUF type), so it would quantize the weights a second time:
+     * {@link #exportRequantized} does that when asked.
      */
     @Override
     void checkExact(GgmlType type) {
-        if (type != GgmlType.F32) {
-            throw new TopiaryException("this " + precision() + " model's codes and scales (" + scheme().id()
-                    + (scheme().groupSize() > 0 ? ", groups of " + scheme().groupSize() : "") + ") cannot be written"
-                    + " exactly as " + type.ggmlName() + ": export f32, which holds the dequantized weights exactly,"
-                    + " or exportRequantized(file, " + type.name() + ") to quantize them again as " + type.ggmlName());
+        if (type != GgmlType.F32 && !scheme().ggmlType().equals(Optional.of(type))) {
+            String exact = scheme().ggmlType().map(t -> t.ggmlName() + " or f32").orElse("f32");
+            throw new TopiaryException("this " + scheme() + " model's codes and scales cannot be written exactly as "
+                    + type.ggmlName() + ": export " + exact + ", which holds its weights exactly, or"
+                    + " exportRequantized(file, " + type.name() + ") to quantize them again as " + type.ggmlName());
         }
+    }
+
+    /**
+     * For the scheme's own GGUF type: every quantized matrix as its stored blocks, and the matrices kept in floating
+     * point (embeddings, an untied head) as F32, so llama.cpp's weights are this model's bit for bit.
+     */
+    @Override
+    Map<String, EncodedMatrix> exactMatrices(GgmlType type) {
+        if (type == GgmlType.F32) {
+            return Map.of();
+        }
+        PackedModel packed = weights().packed();
+        Map<String, EncodedMatrix> encoded = new LinkedHashMap<>();
+        packed.quantized().forEach((name, q) -> encoded.put(name, new EncodedMatrix(type, q.ggmlBlocks())));
+        packed.floating().forEach((name, t) -> {
+            if (t.getShape().dimension() == 2) {
+                encoded.put(name, new EncodedMatrix(GgmlType.F32, GgmlType.F32.encode(t.toFloatArray())));
+            }
+        });
+        return encoded;
     }
 
     /**
@@ -90,7 +116,7 @@ public final class QuantizedModel extends LanguageModel {
 
     /** As {@link #exportRequantized(Path, GgmlType)}; {@link Overwrite#FORCE} replaces a file already there. */
     public GgufExport exportRequantized(Path file, GgmlType type, Overwrite overwrite) {
-        return writeGguf(file, type, overwrite);
+        return writeGguf(file, type, overwrite, Map.of());
     }
 
     @Override

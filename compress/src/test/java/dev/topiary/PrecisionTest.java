@@ -42,4 +42,11 @@ class PrecisionTest {
         assertEquals(QuantScheme.INT8, Precision.INT8.scheme());
         assertEquals(QuantScheme.FP8_E4M3, Precision.FP8.scheme());
     }
+
+    @Test
+    void ggufsGridsBelongToTheFamilyOfTheirCodes() {
+        assertEquals(Precision.INT8, Precision.of(QuantScheme.q8_0()));
+        assertEquals(Precision.INT4, Precision.of(QuantScheme.q4_0()));
+        assertEquals(Precision.INT4, Precision.of(QuantScheme.q4_1()));
+    }
 }

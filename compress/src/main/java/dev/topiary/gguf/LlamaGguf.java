@@ -40,6 +40,18 @@ public final class LlamaGguf {
      */
     public static GgufExport write(Llama model, Path tokenizer, String name, String lineage, GgmlType type,
             Path file) {
+        return write(model, tokenizer, name, lineage, type, file, Map.of());
+    }
+
+    /**
+     * As {@link #write(Llama, Path, String, String, GgmlType, Path)}, with the matrices {@code encoded} names (by
+     * Hugging Face name, as {@link LlamaLayout}) written as the blocks given instead of encoded from the model's
+     * floats: an exporter that already holds a matrix's codes writes them without quantizing again.
+     *
+     * @throws TopiaryException also when given blocks do not hold their matrix's shape
+     */
+    public static GgufExport write(Llama model, Path tokenizer, String name, String lineage, GgmlType type,
+            Path file, Map<String, EncodedMatrix> encoded) {
         LlamaConfig c = model.config();
         GgufTokenizer vocabulary = GgufTokenizer.read(tokenizer, c);
         GgufWriter gguf = new GgufWriter();
@@ -64,22 +76,23 @@ public final class LlamaGguf {
 
         Map<String, GgmlType> types = new LinkedHashMap<>();
         Map<String, NDArray> weights = model.parameters();
-        matrix(gguf, types, "token_embd.weight", weights.get(LlamaLayout.EMBED_TOKENS), type, 0);
+        Matrices matrices = new Matrices(gguf, types, weights, encoded, type);
+        matrices.add("token_embd.weight", LlamaLayout.EMBED_TOKENS, 0);
         for (int l = 0; l < c.numHiddenLayers(); l++) {
             String blk = "blk." + l + ".";
             vector(gguf, types, blk + "attn_norm.weight", weights.get(LlamaLayout.inputNorm(l)));
-            matrix(gguf, types, blk + "attn_q.weight", weights.get(LlamaLayout.qProj(l)), type, c.numAttentionHeads());
-            matrix(gguf, types, blk + "attn_k.weight", weights.get(LlamaLayout.kProj(l)), type, c.numKeyValueHeads());
-            matrix(gguf, types, blk + "attn_v.weight", weights.get(LlamaLayout.vProj(l)), type, 0);
-            matrix(gguf, types, blk + "attn_output.weight", weights.get(LlamaLayout.oProj(l)), type, 0);
+            matrices.add(blk + "attn_q.weight", LlamaLayout.qProj(l), c.numAttentionHeads());
+            matrices.add(blk + "attn_k.weight", LlamaLayout.kProj(l), c.numKeyValueHeads());
+            matrices.add(blk + "attn_v.weight", LlamaLayout.vProj(l), 0);
+            matrices.add(blk + "attn_output.weight", LlamaLayout.oProj(l), 0);
             vector(gguf, types, blk + "ffn_norm.weight", weights.get(LlamaLayout.postAttentionNorm(l)));
-            matrix(gguf, types, blk + "ffn_gate.weight", weights.get(LlamaLayout.gateProj(l)), type, 0);
-            matrix(gguf, types, blk + "ffn_up.weight", weights.get(LlamaLayout.upProj(l)), type, 0);
-            matrix(gguf, types, blk + "ffn_down.weight", weights.get(LlamaLayout.downProj(l)), type, 0);
+            matrices.add(blk + "ffn_gate.weight", LlamaLayout.gateProj(l), 0);
+            matrices.add(blk + "ffn_up.weight", LlamaLayout.upProj(l), 0);
+            matrices.add(blk + "ffn_down.weight", LlamaLayout.downProj(l), 0);
         }
         vector(gguf, types, "output_norm.weight", weights.get(LlamaLayout.FINAL_NORM));
         if (!c.tieWordEmbeddings()) {
-            matrix(gguf, types, "output.weight", weights.get(LlamaLayout.LM_HEAD), type, 0);
+            matrices.add("output.weight", LlamaLayout.LM_HEAD, 0);
         }
         if (c.ropeScaling() != null) {
             float[] factors = RotaryEmbedding.frequencyFactors(c);
@@ -101,27 +114,41 @@ public final class LlamaGguf {
         return new GgufExport(file, type, fileBytes(file), model.parameterCount(), fallbacks);
     }
 
-    /**
-     * Adds a weight {@code [rows, columns]} (row-major) as GGML's {@code [columns, rows]}; with {@code heads} > 0 its
-     * rows are first permuted, head by head, from rotate-half pairs (i, i + d/2) to adjacent pairs (2i, 2i + 1).
-     */
-    private static void matrix(GgufWriter gguf, Map<String, GgmlType> types, String name, NDArray weight,
-            GgmlType type, int heads) {
-        long rows = weight.getShape().get(0);
-        long columns = weight.getShape().get(1);
-        GgmlType chosen = type.fits(columns) ? type : type.fallback();
-        if (!chosen.fits(columns)) {
-            chosen = GgmlType.F16;
-        }
-        GgmlType stored = chosen;
-        types.put(name, stored);
-        gguf.addTensor(name, new long[] {columns, rows}, stored, out -> {
-            float[] values = floats(weight);
-            if (heads > 0) {
-                values = interleaveRotaryPairs(values, (int) rows, (int) columns, heads);
+    /** The matrices of one export: each from its given blocks, or encoded from the model's floats. */
+    private record Matrices(GgufWriter gguf, Map<String, GgmlType> types, Map<String, NDArray> weights,
+            Map<String, EncodedMatrix> encoded, GgmlType type) {
+
+        /**
+         * Adds the weight {@code hfName} {@code [rows, columns]} (row-major) as GGML's {@code [columns, rows]}
+         * named {@code name}; with {@code heads} > 0 its rows are first permuted, head by head, from rotate-half
+         * pairs (i, i + d/2) to adjacent pairs (2i, 2i + 1).
+         */
+        void add(String name, String hfName, int heads) {
+            NDArray weight = weights.get(hfName);
+            long rows = weight.getShape().get(0);
+            long columns = weight.getShape().get(1);
+            EncodedMatrix given = encoded.get(hfName);
+            if (given != null) {
+                int rowBytes = given.rowBytes(name, rows, columns);
+                types.put(name, given.type());
+                gguf.addTensor(name, new long[] {columns, rows}, given.type(), out -> out.write(heads > 0
+                        ? interleaveRotaryPairs(given.blocks(), (int) rows, rowBytes, heads) : given.blocks()));
+                return;
             }
-            GgmlRows.write(stored, values, (int) columns, out);
-        });
+            GgmlType chosen = type.fits(columns) ? type : type.fallback();
+            if (!chosen.fits(columns)) {
+                chosen = GgmlType.F16;
+            }
+            GgmlType stored = chosen;
+            types.put(name, stored);
+            gguf.addTensor(name, new long[] {columns, rows}, stored, out -> {
+                float[] values = floats(weight);
+                if (heads > 0) {
+                    values = interleaveRotaryPairs(values, (int) rows, (int) columns, heads);
+                }
+                GgmlRows.write(stored, values, (int) columns, out);
+            });
+        }
     }
 
     private static void vector(GgufWriter gguf, Map<String, GgmlType> types, String name, NDArray weight) {
@@ -136,19 +163,31 @@ public final class LlamaGguf {
      * {@code j * d/2 + i} (half j of rotate-half pair i) moves to {@code 2i + j}.
      */
     static float[] interleaveRotaryPairs(float[] w, int rows, int columns, int heads) {
+        float[] out = new float[w.length];
+        interleaveRows(w, out, rows, columns, heads);
+        return out;
+    }
+
+    /** As {@link #interleaveRotaryPairs(float[], int, int, int)} for encoded rows of {@code rowBytes} each. */
+    static byte[] interleaveRotaryPairs(byte[] rowsOfBlocks, int rows, int rowBytes, int heads) {
+        byte[] out = new byte[rowsOfBlocks.length];
+        interleaveRows(rowsOfBlocks, out, rows, rowBytes, heads);
+        return out;
+    }
+
+    // Copies whole rows of `rowLength` array elements from `w` to `out` in GGML's order (either array type).
+    private static void interleaveRows(Object w, Object out, int rows, int rowLength, int heads) {
         int d = rows / heads;
         int half = d / 2;
-        float[] out = new float[w.length];
         for (int h = 0; h < heads; h++) {
             for (int j = 0; j < 2; j++) {
                 for (int i = 0; i < half; i++) {
                     int from = h * d + j * half + i;
                     int to = h * d + 2 * i + j;
-                    System.arraycopy(w, from * columns, out, to * columns, columns);
+                    System.arraycopy(w, from * rowLength, out, to * rowLength, rowLength);
                 }
             }
         }
-        return out;
     }
 
     private static float[] floats(NDArray weight) {

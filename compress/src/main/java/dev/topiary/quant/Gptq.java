@@ -16,8 +16,8 @@ import dev.topiary.engine.JavaArrays;
  * diagonal 0) get diagonal 1 and weight 0; the Hessian is dampened by {@code percdamp} times its mean diagonal;
  * the error of column {@code i} is {@code (w - q) / U[i][i]} and updates the later columns through row {@code i} of
  * {@code U}, the upper Cholesky factor of {@code H^-1}; updates are applied lazily per block of columns, the block
- * in Java and the rest of the matrix with one matrix product per block. INT4 group scales and zero points are
- * computed when a group starts, from the weights as the errors of earlier columns left them; blocks are sized so
+ * in Java and the rest of the matrix with one matrix product per block. Group scales (and zero points or mins) are
+ * fitted by the scheme when a group starts, from the weights as the errors of earlier columns left them; blocks are sized so
  * that a group never straddles two blocks, which makes that exact. INT8 row scales and the FP8 tensor scale come from
  * the original weights; FP8 rounds each value to the nearest E4M3 code of that scale.
  */
@@ -74,8 +74,8 @@ public final class Gptq {
         byte[] zeros = new byte[scheme.zeroCount(rows, columns)];
         if (scheme.groupSize() == 0) {
             // As the reference: row (INT8) or tensor (FP8) scales from the weights before any error compensation;
-            // compensated values beyond them saturate to the largest code. INT4 groups are fitted as GPTQ reaches
-            // them (GptqGrid.fitGroup).
+            // compensated values beyond them saturate to the largest code. Groups are fitted as GPTQ reaches them
+            // (GptqGrid.fitGroup).
             scheme.fitScales(w, rows, columns, scales, zeros);
         }
         for (int c = 0; c < columns; c++) {

@@ -2,8 +2,8 @@ package dev.topiary.quant;
 
 /**
  * GPTQ's view of a quantization grid while it fills a tensor: writes each column's codes into the packed arrays,
- * answers the dequantized value the error is measured against, and fits INT4 group scales and zero points when a
- * group starts.
+ * answers the dequantized value the error is measured against, and has the scheme fit each group's scale
+ * parameters when the group starts.
  */
 final class GptqGrid {
     private final QuantScheme scheme;
@@ -26,21 +26,11 @@ final class GptqGrid {
         return groupSize > 0 && column % groupSize == 0;
     }
 
-    // Scale and zero point of every row's group starting at block column i (tensor column `column`), from the
-    // current values, which already carry the errors of all earlier columns.
+    // Scale parameters of every row's group starting at block column i (tensor column `column`), fitted by the
+    // scheme to the current values, which already carry the errors of all earlier columns.
     void fitGroup(float[] values, int rows, int size, int i, int column) {
-        int groups = columns / groupSize;
         for (int r = 0; r < rows; r++) {
-            float min = Float.POSITIVE_INFINITY;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = i; j < i + groupSize; j++) {
-                min = Math.min(min, values[r * size + j]);
-                max = Math.max(max, values[r * size + j]);
-            }
-            float scale = Codes.int4Scale(min, max);
-            int g = r * groups + column / groupSize;
-            scales[g] = scale;
-            zeros[g] = (byte) Codes.int4Zero(min, scale);
+            scheme.fitGroup(values, r * size + i, groupSize, scales, zeros, scheme.scaleIndex(r, column, columns));
         }
     }
 

@@ -45,4 +45,14 @@ public final class Nibbles {
         }
         return codes;
     }
+
+    /** All codes of a packed sequence, in order, one byte each (as GGUF's block packers take them). */
+    public static byte[] unpackToBytes(byte[] packed) {
+        byte[] codes = new byte[packed.length * 2];
+        for (int i = 0; i < packed.length; i++) {
+            codes[2 * i] = (byte) (packed[i] & 0xF);
+            codes[2 * i + 1] = (byte) ((packed[i] & 0xFF) >>> 4);
+        }
+        return codes;
+    }
 }

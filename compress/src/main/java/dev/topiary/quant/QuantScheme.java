@@ -1,23 +1,31 @@
 package dev.topiary.quant;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.Precision;
 import dev.topiary.TopiaryException;
+import dev.topiary.gguf.GgmlCodes;
+import dev.topiary.gguf.GgmlType;
 import dev.topiary.io.TensorDType;
 import dev.topiary.llama.LlamaConfig;
 import java.math.BigInteger;
+import java.util.Optional;
 
 /**
  * How weights of a linear layer {@code [out, in]} are quantized: the number format and which weights share a
  * scale.
  *
- * <p>Three schemes, each a record so that its parameters (the INT4 group size) travel with it:
- * {@link Int8PerChannel}, {@link Int4Grouped} and {@link Fp8E4M3PerTensor}. Each knows its packed layout: the
+ * <p>Six schemes, each a record so that its parameters (the INT4 group size) travel with it:
+ * {@link Int8PerChannel}, {@link Int4Grouped} and {@link Fp8E4M3PerTensor}, and three whose grids are GGUF's own
+ * block types, so that a model quantized with them exports its codes and scales exactly
+ * ({@link #ggmlType()}): {@link Q8Block32} (q8_0), {@link Q4Block32Symmetric} (q4_0) and
+ * {@link Q4Block32Asymmetric} (q4_1). Each knows its packed layout: the
  * codes of a weight {@code [rows, columns]} are stored row-major, {@link #codesPerByte()} to a byte, as
  * {@link #codeType()}; its scales (and zero points, where it has them) have {@link #scaleShape}; weight {@code i}
  * at {@code (row, column)} uses scale {@link #scaleIndex}.
  */
 public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantScheme.Int4Grouped,
-        QuantScheme.Fp8E4M3PerTensor {
+        QuantScheme.Fp8E4M3PerTensor, QuantScheme.Q8Block32, QuantScheme.Q4Block32Symmetric,
+        QuantScheme.Q4Block32Asymmetric {
 
     /** Group size of {@link #INT4}, as GPTQ and AWQ checkpoints commonly use. */
     int DEFAULT_GROUP_SIZE = 128;
@@ -36,8 +44,38 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         return new Int4Grouped(groupSize);
     }
 
-    /** The name in {@code quantization_config}: {@code int8}, {@code int4} or {@code fp8_e4m3}. */
+    /**
+     * GGUF's q8_0 grid: symmetric INT8, one fp16 scale per 32 consecutive input weights of a row; exports exactly as
+     * {@link GgmlType#Q8_0}.
+     */
+    static QuantScheme q8_0() {
+        return new Q8Block32();
+    }
+
+    /**
+     * GGUF's q4_0 grid: 4-bit codes, value = d * (code - 8), one fp16 d per 32 consecutive input weights of a row;
+     * exports exactly as {@link GgmlType#Q4_0}.
+     */
+    static QuantScheme q4_0() {
+        return new Q4Block32Symmetric();
+    }
+
+    /**
+     * GGUF's q4_1 grid: 4-bit codes, value = d * code + m, one fp16 d and fp16 m per 32 consecutive input weights of
+     * a row; exports exactly as {@link GgmlType#Q4_1}.
+     */
+    static QuantScheme q4_1() {
+        return new Q4Block32Asymmetric();
+    }
+
+    /**
+     * The name in {@code quantization_config}: {@code int8}, {@code int4}, {@code fp8_e4m3}, {@code q8_0},
+     * {@code q4_0} or {@code q4_1}.
+     */
     String id();
+
+    /** The number format family: INT8 for the 8-bit integer schemes, INT4 for the 4-bit ones, FP8. */
+    Precision precision();
 
     /** Bits per stored weight. */
     int bits();
@@ -62,9 +100,25 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
 
     /**
      * Fits the scales (and zero points) of a row-major weight {@code w [rows, columns]} for round to nearest,
-     * writing them into {@code scales} and {@code zeros}, laid out as {@link #scaleShape} says.
+     * writing them into {@code scales} and {@code zeros}, laid out as {@link #scaleShape} says. By default each
+     * group of {@link #groupSize()} input weights is fitted with {@link #fitGroup}; the row and tensor schemes fit
+     * their one row or tensor instead.
      */
-    void fitScales(float[] w, int rows, int columns, float[] scales, byte[] zeros);
+    default void fitScales(float[] w, int rows, int columns, float[] scales, byte[] zeros) {
+        int group = groupSize();
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c += group) {
+                fitGroup(w, r * columns + c, group, scales, zeros, scaleIndex(r, c, columns));
+            }
+        }
+    }
+
+    /**
+     * Fits the parameters of the scale at index {@code s} (its scale, and zero point or min where the scheme has
+     * one) to the {@code count} values {@code values[from, from + count)} that share it. GPTQ calls this when it
+     * reaches a group, with the values as the errors of earlier columns left them.
+     */
+    void fitGroup(float[] values, int from, int count, float[] scales, byte[] zeros, int s);
 
     /**
      * Writes the code of {@code w} at flat index {@code i} of zero-initialised packed {@code data}, with the scale
@@ -83,6 +137,22 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
      */
     void describe(ObjectNode config);
 
+    /** The GGUF block type that holds this scheme's codes and scales exactly, if there is one. */
+    default Optional<GgmlType> ggmlType() {
+        return Optional.empty();
+    }
+
+    /**
+     * The packed codes and scales of a weight {@code [rows, columns]} as blocks of {@link #ggmlType()}, row-major,
+     * written without quantizing again: GGUF's dequantizer gives exactly {@link #value} for every weight.
+     *
+     * @throws TopiaryException when no GGUF type holds this scheme exactly
+     */
+    default byte[] ggmlBlocks(byte[] data, float[] scales, int rows, int columns) {
+        throw new TopiaryException("no GGUF block type holds " + this + " exactly; export f32, which holds the"
+                + " dequantized weights exactly");
+    }
+
     /**
      * Checks that this scheme's groups divide every linear layer's input size of a model {@code c}.
      *
@@ -100,10 +170,10 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
                 for (int v : inputs) {
                     fits = BigInteger.valueOf(fits).gcd(BigInteger.valueOf(v)).intValue();
                 }
-                throw new TopiaryException("INT4 groups of " + group + " must divide every linear layer's input"
-                        + " size; this model has hidden " + c.hiddenSize() + ", attention " + inputs[1] + " and ffn "
-                        + c.intermediateSize() + ": choose a group size that divides all three, e.g."
-                        + " QuantScheme.int4(" + fits + ")");
+                throw new TopiaryException(this + ": groups of " + group + " must divide every linear layer's"
+                        + " input size; this model has hidden " + c.hiddenSize() + ", attention " + inputs[1]
+                        + " and ffn " + c.intermediateSize() + ": choose a scheme whose groups divide all three,"
+                        + " e.g. QuantScheme.int4(" + fits + ")");
             }
         }
     }
@@ -131,15 +201,18 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
      * The scheme a {@code quantization_config} names.
      *
      * @param groupSize used by {@code int4} only
-     * @throws TopiaryException when the name is not one of the three
+     * @throws TopiaryException when the name is not one of the six
      */
     static QuantScheme of(String id, int groupSize) {
         return switch (id) {
             case "int8" -> INT8;
             case "int4" -> new Int4Grouped(groupSize);
             case "fp8_e4m3" -> FP8_E4M3;
+            case "q8_0" -> q8_0();
+            case "q4_0" -> q4_0();
+            case "q4_1" -> q4_1();
             default -> throw new TopiaryException("unknown quantization scheme '" + id
-                    + "'; expected int8, int4 or fp8_e4m3");
+                    + "'; expected int8, int4, fp8_e4m3, q8_0, q4_0 or q4_1");
         };
     }
 
@@ -148,6 +221,11 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         @Override
         public String id() {
             return "int8";
+        }
+
+        @Override
+        public Precision precision() {
+            return Precision.INT8;
         }
 
         @Override
@@ -188,8 +266,13 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         @Override
         public void fitScales(float[] w, int rows, int columns, float[] scales, byte[] zeros) {
             for (int r = 0; r < rows; r++) {
-                scales[r] = Codes.int8Scale(QuantizedTensor.maxAbs(w, r * columns, columns));
+                fitGroup(w, r * columns, columns, scales, zeros, r);
             }
+        }
+
+        @Override
+        public void fitGroup(float[] values, int from, int count, float[] scales, byte[] zeros, int s) {
+            scales[s] = Codes.int8Scale(QuantizedTensor.maxAbs(values, from, count));
         }
 
         @Override
@@ -235,6 +318,11 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         }
 
         @Override
+        public Precision precision() {
+            return Precision.INT4;
+        }
+
+        @Override
         public int bits() {
             return 4;
         }
@@ -265,22 +353,11 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         }
 
         @Override
-        public void fitScales(float[] w, int rows, int columns, float[] scales, byte[] zeros) {
-            int groups = columns / groupSize;
-            for (int r = 0; r < rows; r++) {
-                for (int k = 0; k < groups; k++) {
-                    int from = r * columns + k * groupSize;
-                    float min = Float.POSITIVE_INFINITY;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int i = from; i < from + groupSize; i++) {
-                        min = Math.min(min, w[i]);
-                        max = Math.max(max, w[i]);
-                    }
-                    float scale = Codes.int4Scale(min, max);
-                    scales[r * groups + k] = scale;
-                    zeros[r * groups + k] = (byte) Codes.int4Zero(min, scale);
-                }
-            }
+        public void fitGroup(float[] values, int from, int count, float[] scales, byte[] zeros, int s) {
+            float min = Codes.min(values, from, count);
+            float scale = Codes.int4Scale(min, Codes.max(values, from, count));
+            scales[s] = scale;
+            zeros[s] = (byte) Codes.int4Zero(min, scale);
         }
 
         @Override
@@ -313,6 +390,11 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         @Override
         public String id() {
             return "fp8_e4m3";
+        }
+
+        @Override
+        public Precision precision() {
+            return Precision.FP8;
         }
 
         @Override
@@ -352,7 +434,12 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
 
         @Override
         public void fitScales(float[] w, int rows, int columns, float[] scales, byte[] zeros) {
-            scales[0] = Codes.fp8Scale(QuantizedTensor.maxAbs(w, 0, w.length));
+            fitGroup(w, 0, w.length, scales, zeros, 0);
+        }
+
+        @Override
+        public void fitGroup(float[] values, int from, int count, float[] scales, byte[] zeros, int s) {
+            scales[0] = Codes.fp8Scale(QuantizedTensor.maxAbs(values, from, count));
         }
 
         @Override
@@ -376,6 +463,285 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         @Override
         public String toString() {
             return "FP8 E4M3 per-tensor";
+        }
+    }
+
+    /**
+     * GGUF's q8_0: symmetric INT8 per block of 32 consecutive input weights of a row, scale
+     * d = max|w| / 127 rounded to fp16 before the codes are computed, codes in [-127, 127], value = d * code.
+     */
+    record Q8Block32() implements QuantScheme {
+        @Override
+        public String id() {
+            return "q8_0";
+        }
+
+        @Override
+        public Precision precision() {
+            return Precision.INT8;
+        }
+
+        @Override
+        public int bits() {
+            return 8;
+        }
+
+        @Override
+        public int groupSize() {
+            return Codes.BLOCK;
+        }
+
+        @Override
+        public int codesPerByte() {
+            return 1;
+        }
+
+        @Override
+        public TensorDType codeType() {
+            return TensorDType.I8;
+        }
+
+        @Override
+        public boolean hasZeroPoints() {
+            return false;
+        }
+
+        @Override
+        public long[] scaleShape(int rows, int columns) {
+            return new long[] {rows, columns / Codes.BLOCK};
+        }
+
+        @Override
+        public int scaleIndex(int row, int column, int columns) {
+            return row * (columns / Codes.BLOCK) + column / Codes.BLOCK;
+        }
+
+        @Override
+        public void fitGroup(float[] values, int from, int count, float[] scales, byte[] zeros, int s) {
+            scales[s] = Codes.f16Scale(Codes.int8Scale(QuantizedTensor.maxAbs(values, from, count)));
+        }
+
+        @Override
+        public float store(float w, byte[] data, int i, float[] scales, byte[] zeros, int s) {
+            byte code = Codes.int8Code(w, scales[s]);
+            data[i] = code;
+            return Codes.int8Value(code, scales[s]);
+        }
+
+        @Override
+        public float value(byte[] data, int i, float[] scales, byte[] zeros, int s) {
+            return Codes.int8Value(data[i], scales[s]);
+        }
+
+        @Override
+        public Optional<GgmlType> ggmlType() {
+            return Optional.of(GgmlType.Q8_0);
+        }
+
+        @Override
+        public byte[] ggmlBlocks(byte[] data, float[] scales, int rows, int columns) {
+            return GgmlCodes.packQ8_0(data, Codes.f16Bits(scales, 0, 1));
+        }
+
+        @Override
+        public void describe(ObjectNode config) {
+            config.put("group_size", Codes.BLOCK);
+            config.put("sym", true);
+            config.put("packing", "one signed byte per weight; value = code * scale[row][column / 32], scales"
+                    + " exactly fp16 (GGUF q8_0)");
+        }
+
+        @Override
+        public String toString() {
+            return "q8_0 (INT8, fp16 scale per 32)";
+        }
+    }
+
+    /**
+     * GGUF's q4_0: codes in [0, 15] per block of 32 consecutive input weights of a row, value =
+     * d * (code - 8), with d = w_max / -8 for the block's weight of largest magnitude w_max (as ggml, so that weight
+     * is exact), rounded to fp16 before the codes are computed.
+     */
+    record Q4Block32Symmetric() implements QuantScheme {
+        @Override
+        public String id() {
+            return "q4_0";
+        }
+
+        @Override
+        public Precision precision() {
+            return Precision.INT4;
+        }
+
+        @Override
+        public int bits() {
+            return 4;
+        }
+
+        @Override
+        public int groupSize() {
+            return Codes.BLOCK;
+        }
+
+        @Override
+        public int codesPerByte() {
+            return 2;
+        }
+
+        @Override
+        public TensorDType codeType() {
+            return TensorDType.U8;
+        }
+
+        @Override
+        public boolean hasZeroPoints() {
+            return false;
+        }
+
+        @Override
+        public long[] scaleShape(int rows, int columns) {
+            return new long[] {rows, columns / Codes.BLOCK};
+        }
+
+        @Override
+        public int scaleIndex(int row, int column, int columns) {
+            return row * (columns / Codes.BLOCK) + column / Codes.BLOCK;
+        }
+
+        @Override
+        public void fitGroup(float[] values, int from, int count, float[] scales, byte[] zeros, int s) {
+            scales[s] = Codes.f16Scale(Codes.q4_0Scale(values, from, count));
+        }
+
+        @Override
+        public float store(float w, byte[] data, int i, float[] scales, byte[] zeros, int s) {
+            int code = Codes.int4Code(w, scales[s], Codes.Q4_0_OFFSET);
+            QuantizedTensor.putNibble(data, i, code);
+            return Codes.int4Value(code, scales[s], Codes.Q4_0_OFFSET);
+        }
+
+        @Override
+        public float value(byte[] data, int i, float[] scales, byte[] zeros, int s) {
+            return Codes.int4Value(Nibbles.get(data, i), scales[s], Codes.Q4_0_OFFSET);
+        }
+
+        @Override
+        public Optional<GgmlType> ggmlType() {
+            return Optional.of(GgmlType.Q4_0);
+        }
+
+        @Override
+        public byte[] ggmlBlocks(byte[] data, float[] scales, int rows, int columns) {
+            return GgmlCodes.packQ4_0(Nibbles.unpackToBytes(data), Codes.f16Bits(scales, 0, 1));
+        }
+
+        @Override
+        public void describe(ObjectNode config) {
+            config.put("group_size", Codes.BLOCK);
+            config.put("sym", true);
+            config.put("packing", "two 4-bit codes per byte, low nibble first; value = (code - 8) *"
+                    + " scale[row][column / 32], scales exactly fp16 (GGUF q4_0)");
+        }
+
+        @Override
+        public String toString() {
+            return "q4_0 (INT4, fp16 scale per 32)";
+        }
+    }
+
+    /**
+     * GGUF's q4_1: codes in [0, 15] per block of 32 consecutive input weights of a row, value =
+     * d * code + m, with m = the block's minimum and d = (max - m) / 15, each rounded to fp16 before the codes are
+     * computed. The scales hold d and m side by side: shape {@code [rows, columns / 32, 2]}, {@link #scaleIndex}
+     * pointing at d.
+     */
+    record Q4Block32Asymmetric() implements QuantScheme {
+        @Override
+        public String id() {
+            return "q4_1";
+        }
+
+        @Override
+        public Precision precision() {
+            return Precision.INT4;
+        }
+
+        @Override
+        public int bits() {
+            return 4;
+        }
+
+        @Override
+        public int groupSize() {
+            return Codes.BLOCK;
+        }
+
+        @Override
+        public int codesPerByte() {
+            return 2;
+        }
+
+        @Override
+        public TensorDType codeType() {
+            return TensorDType.U8;
+        }
+
+        @Override
+        public boolean hasZeroPoints() {
+            return false;
+        }
+
+        @Override
+        public long[] scaleShape(int rows, int columns) {
+            return new long[] {rows, columns / Codes.BLOCK, 2};
+        }
+
+        @Override
+        public int scaleIndex(int row, int column, int columns) {
+            return 2 * (row * (columns / Codes.BLOCK) + column / Codes.BLOCK);
+        }
+
+        @Override
+        public void fitGroup(float[] values, int from, int count, float[] scales, byte[] zeros, int s) {
+            float min = Codes.f16(Codes.min(values, from, count));
+            scales[s] = Codes.f16Scale(Codes.q4_1Scale(min, Codes.max(values, from, count)));
+            scales[s + 1] = min;
+        }
+
+        @Override
+        public float store(float w, byte[] data, int i, float[] scales, byte[] zeros, int s) {
+            int code = Codes.q4_1Code(w, scales[s], scales[s + 1]);
+            QuantizedTensor.putNibble(data, i, code);
+            return Codes.q4_1Value(code, scales[s], scales[s + 1]);
+        }
+
+        @Override
+        public float value(byte[] data, int i, float[] scales, byte[] zeros, int s) {
+            return Codes.q4_1Value(Nibbles.get(data, i), scales[s], scales[s + 1]);
+        }
+
+        @Override
+        public Optional<GgmlType> ggmlType() {
+            return Optional.of(GgmlType.Q4_1);
+        }
+
+        @Override
+        public byte[] ggmlBlocks(byte[] data, float[] scales, int rows, int columns) {
+            return GgmlCodes.packQ4_1(Nibbles.unpackToBytes(data), Codes.f16Bits(scales, 0, 2),
+                    Codes.f16Bits(scales, 1, 2));
+        }
+
+        @Override
+        public void describe(ObjectNode config) {
+            config.put("group_size", Codes.BLOCK);
+            config.put("sym", false);
+            config.put("packing", "two 4-bit codes per byte, low nibble first; scales [row][column / 32] hold"
+                    + " (d, m), exactly fp16; value = code * d + m (GGUF q4_1)");
+        }
+
+        @Override
+        public String toString() {
+            return "q4_1 (INT4, fp16 scale and min per 32)";
         }
     }
 }

@@ -18,6 +18,8 @@ import java.util.Arrays;
  *   <li>INT4: two codes per byte, low nibble first ({@link Nibbles}), so a row takes {@code in / 2} bytes; scales
  *       and zero points {@code [out, in / groupSize]}, one byte per zero point; value = (code - zero) * scale.</li>
  *   <li>FP8 E4M3: one {@link Fp8E4M3} code per weight; one scale; value = decode(code) * scale.</li>
+ *   <li>GGUF's q8_0, q4_0, q4_1: as INT8 and INT4 with fp16-exact scales per 32 weights of a row (q4_1 keeps
+ *       its min beside each scale); see {@link QuantScheme.Q8Block32} and its siblings.</li>
  * </ul>
  */
 public final class QuantizedTensor {
@@ -120,6 +122,16 @@ public final class QuantizedTensor {
     /** The INT4 zero points in [0, 15] (a copy), one byte each, laid out as the scales; empty for other schemes. */
     public byte[] zeros() {
         return zeros.clone();
+    }
+
+    /**
+     * The codes and scales as blocks of the scheme's GGUF type ({@link QuantScheme#ggmlType()}), row-major, not
+     * quantized again: GGUF's dequantizer gives exactly {@link #dequantizeToFloats()}.
+     *
+     * @throws TopiaryException when no GGUF type holds the scheme exactly
+     */
+    public byte[] ggmlBlocks() {
+        return scheme.ggmlBlocks(data, scales, rows, columns);
     }
 
     /** The scale that applies to the weight at {@code (row, column)}. */
