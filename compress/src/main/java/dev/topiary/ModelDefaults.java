@@ -23,8 +23,8 @@ public record ModelDefaults(Corpus training, Corpus validation, double learningR
 
     /** The embedded corpus's train and validation splits, with the next-sentence task. */
     static ModelDefaults embedded() {
-        return new ModelDefaults(Corpus.embedded(Corpus.Split.TRAIN), Corpus.embedded(Corpus.Split.VALIDATION), EMBEDDED_LEARNING_RATE,
-                true);
+        return new ModelDefaults(Corpus.embedded(Corpus.Split.TRAIN), Corpus.embedded(Corpus.Split.VALIDATION),
+                EMBEDDED_LEARNING_RATE, true);
     }
 
     /** No data: every verb that needs tokens must be given them. */

@@ -79,7 +79,7 @@ public final class QuantizedModel extends LanguageModel {
     void checkExact(GgmlType type) {
         if (type != GgmlType.F32 && !scheme().ggmlType().equals(Optional.of(type))) {
             String exact = scheme().ggmlType().map(t -> t.ggmlName() + " or f32").orElse("f32");
-            throw new TopiaryException("this " + scheme() + " model's codes and scales cannot be written exactly as "
+            throw new TopiaryException("this " + scheme().id() + " model's codes and scales cannot be written exactly as "
                     + type.ggmlName() + ": export " + exact + ", which holds its weights exactly, or"
                     + " exportRequantized(file, " + type.name() + ") to quantize them again as " + type.ggmlName());
         }
