@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.Cancellation;
+import dev.topiary.LanguageModel;
 import dev.topiary.Lineage;
 import dev.topiary.Step;
 import dev.topiary.data.BpeModel;
@@ -25,6 +26,7 @@ import dev.topiary.llama.Generator;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llamacpp.LlamaCppModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +50,31 @@ class TopiaryCommandTest {
         assertEquals(0, init.code(), init.err());
         // No merges: ids 0..255 are bytes, 256 begins and 257 ends a text.
         BpeModel.bytesOnly().write(model.resolve("tokenizer.json"));
+    }
+
+    @Test
+    void exportWritesAGgufThatLlamaCppRunsWithTheModelsLogits() {
+        Path gguf = dir.resolve("model.gguf");
+        CommandRun export = CommandRun.run("export", "--model", model.toString(), "--type", "f32", "--output",
+                gguf.toString());
+        assertEquals(0, export.code(), export.err());
+        assertTrue(export.out().startsWith("wrote " + gguf + ": f32, "), export.out());
+        int[] ids = {256, 72, 101, 108, 108, 111};
+        try (LanguageModel topiary = LanguageModel.load(model, "cpu"); LlamaCppModel llamaCpp = LlamaCppModel.load(
+                gguf, 64)) {
+            float[][] expected = topiary.logits(ids);
+            float[][] actual = llamaCpp.logits(ids);
+            for (int t = 0; t < ids.length; t++) {
+                for (int v = 0; v < expected[t].length; v++) {
+                    assertEquals(expected[t][v], actual[t][v], 1e-4 * Math.max(1, Math.abs(expected[t][v])));
+                }
+            }
+        }
+        // The file is Topiary's own now: a second export replaces it without --force.
+        CommandRun again = CommandRun.run("export", "--model", model.toString(), "--type", "q8_0", "--output",
+                gguf.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains(": q8_0, "), again.out());
     }
 
     @Test
