@@ -180,7 +180,7 @@ class ModelTest {
             assertTrue(student.history().size() == 3 && Double.isFinite(student.history().get(2).loss()));
         }
         fails(() -> teacher.distill(teacher, Distillation.steps(1).withQuantizationAware(INT4)),
-                "INT4 groups of 128 must divide");
+                "groups of 128 must divide every linear layer's input size");
     }
 
     @Test
@@ -204,7 +204,7 @@ class ModelTest {
         fails(() -> teacher.prune().magnitude(1), "sparsity must be in [0, 1)");
         fails(() -> teacher.prune().drop(2), "cannot drop layer 2");
         fails(() -> teacher.prune().withSamples(100_000).width(0.5), "fewer than the 100000 x 256");
-        fails(() -> teacher.quantize(INT4), "INT4 groups of 128 must divide");
+        fails(() -> teacher.quantize(INT4), "groups of 128 must divide every linear layer's input size");
         LlamaConfig otherVocabulary = SMALL.config().toBuilder().setVocabSize(300).optBosTokenId(0)
                 .optEosTokenIds(List.of(1)).build();
         try (Model stranger = Model.random(otherVocabulary, 1)) {

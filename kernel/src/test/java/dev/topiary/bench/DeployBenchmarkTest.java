@@ -42,8 +42,11 @@ class DeployBenchmarkTest {
             r = DeployBenchmark.measure(model, embedded, dir, bandwidth, 0, 1);
         }
         assertEquals(bandwidth, r.gigabytesPerSecond());
-        assertTrue(r.topiaryTokensPerSecond() > 0 && r.topiaryFractionOfLimit() > 0
-                && r.topiaryFractionOfLimit() < 1, r.lines("tiny").get(0));
+        // The fraction is the rate over bandwidth / weight bytes; the tiny model's 18 MB of weights can sit in the
+        // caches, so it may exceed 1 (the limit is DRAM's), and only its arithmetic is checked.
+        assertTrue(r.topiaryTokensPerSecond() > 0, r.lines("tiny").get(0));
+        assertEquals(r.topiaryTokensPerSecond() * 4.0 * r.parameters() / (bandwidth * 1e9), r.topiaryFractionOfLimit(),
+                1e-9 * r.topiaryFractionOfLimit(), r.lines("tiny").get(0));
         assertEquals(DeployBenchmark.TYPES, r.exports().stream().map(DeployBenchmark.Export::type).toList());
         long parameters = r.parameters();
         for (DeployBenchmark.Export e : r.exports()) {
