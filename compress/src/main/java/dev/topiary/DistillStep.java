@@ -47,7 +47,7 @@ public record DistillStep(Lineage teacher, Distillation distillation) implements
             List<TrainingProgress> curve = Fitting.fit(copy, loss, distillation.training(), "distill");
             Double correctionLoss = corrected == null ? null
                     : ((StepMetrics.Trained) corrected.lineage().last().metrics()).finalLoss();
-            StepMetrics metrics = new TrainStep(distillation.training()).metrics(curve, correctionLoss);
+            StepMetrics metrics = Fitting.metrics(distillation.training(), curve, correctionLoss);
             return student.derived(copy, this, metrics, student.derivation(), curve);
         } catch (RuntimeException e) {
             copy.close();

@@ -34,8 +34,13 @@ final class Fitting {
         }
     }
 
+    /** What a training of {@code run} recorded, given its loss curve (and a teacher correction's final loss). */
+    static StepMetrics.Trained metrics(Training run, List<TrainingProgress> curve, Double teacherCorrectionLoss) {
+        return new StepMetrics.Trained(finalLoss(curve), run.totalTokens(), teacherCorrectionLoss);
+    }
+
     /** The mean loss of the last tenth of {@code curve}: the final loss a training step records. */
-    static double finalLoss(List<TrainingProgress> curve) {
+    private static double finalLoss(List<TrainingProgress> curve) {
         int tail = Math.max(1, curve.size() / 10);
         return curve.subList(curve.size() - tail, curve.size()).stream().mapToDouble(TrainingProgress::loss)
                 .average().orElse(Double.NaN);

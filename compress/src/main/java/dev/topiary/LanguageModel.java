@@ -12,7 +12,6 @@ import dev.topiary.gguf.GgufExport;
 import dev.topiary.gguf.GgufOwnership;
 import dev.topiary.gguf.LlamaGguf;
 import dev.topiary.io.AtomicDirectory;
-import dev.topiary.io.AtomicFile;
 import dev.topiary.io.Overwrite;
 import dev.topiary.llama.GenerationOptions;
 import dev.topiary.llama.Generator;
@@ -266,7 +265,7 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
      * the target (a GGUF file Topiary wrote is replaced as if forced).
      */
     GgufExport writeGguf(Path file, GgmlType type, Overwrite overwrite, Map<String, EncodedMatrix> encoded) {
-        AtomicFile.checkTarget(file, "GGUF file", GgufOwnership.writtenByTopiary(file) ? Overwrite.FORCE : overwrite);
+        GgufOwnership.checkTarget(file, overwrite);
         Path tokenizerFile = tokenizer();
         try {
             return LlamaGguf.write(llama(), tokenizerFile, lineage.summary(), lineage.toJson().toString(), type,

@@ -31,18 +31,13 @@ public record TrainStep(Training training) implements Step {
         Llama copy = Fitting.copyOf(model.llama());
         try {
             List<TrainingProgress> curve = Fitting.fit(copy, Objective.LANGUAGE_MODELING, training, "train");
-            return model.derived(copy, this, metrics(curve, null), model.derivation(), curve);
+            return model.derived(copy, this, Fitting.metrics(training, curve, null), model.derivation(), curve);
         } catch (RuntimeException e) {
             copy.close();
             throw e;
         } finally {
             Reference.reachabilityFence(model);
         }
-    }
-
-    /** What a training of this budget recorded, given its loss curve (and a teacher correction's final loss). */
-    StepMetrics.Trained metrics(List<TrainingProgress> curve, Double teacherCorrectionLoss) {
-        return new StepMetrics.Trained(Fitting.finalLoss(curve), training.totalTokens(), teacherCorrectionLoss);
     }
 
     @Override

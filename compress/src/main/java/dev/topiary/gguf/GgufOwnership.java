@@ -1,5 +1,7 @@
 package dev.topiary.gguf;
 
+import dev.topiary.io.AtomicFile;
+import dev.topiary.io.Overwrite;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +24,16 @@ public final class GgufOwnership {
     private static final int MAGIC = 0x46554747;
 
     private GgufOwnership() {}
+
+    /**
+     * Checks, before any work, that a GGUF file may be written at {@code file}: nothing is there, a GGUF file
+     * Topiary wrote is there (replaced as a directory with Topiary's manifest is), or {@code overwrite} forces it.
+     *
+     * @throws dev.topiary.TopiaryException naming the path and what to do
+     */
+    public static void checkTarget(Path file, Overwrite overwrite) {
+        AtomicFile.checkTarget(file, "GGUF file", writtenByTopiary(file) ? Overwrite.FORCE : overwrite);
+    }
 
     /** Whether {@code file} is a regular file whose GGUF header says Topiary wrote it; false for anything else. */
     public static boolean writtenByTopiary(Path file) {

@@ -4,14 +4,15 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import dev.topiary.TopiaryException;
+import dev.topiary.embedded.CacheDirectory;
+import dev.topiary.io.AtomicFile;
+import dev.topiary.io.IoErrors;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -22,8 +23,9 @@ import java.util.Map;
  * The llama.cpp native library (build b4916) bundled in the {@code de.kherud:llama} jar, loaded once into this
  * process through JNA; only its C API is used, never the jar's Java classes.
  *
- * <p>On first use the library is copied out of the jar into the system temp directory under a name that carries its
- * SHA-256 (written to a temporary name, then renamed, so concurrent JVMs never see half a file), loaded, told to
+ * <p>On first use the library is copied out of the jar into Topiary's cache ({@code native/} under
+ * {@link CacheDirectory#root()}) under a name that carries its SHA-256 (written through {@link AtomicFile}, so
+ * concurrent JVMs never see half a file), loaded, told to
  * send its log here (warnings and below are dropped, errors are kept for the next exception message) and its backend
  * is initialized. Only Linux x86_64 is supported: the struct layouts in this package were verified for that build.
  */
@@ -141,32 +143,16 @@ public final class LlamaCppLibrary {
                     + e.getMessage(), e);
         }
         String sha = sha256(bytes);
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
-        Path target = dir.resolve("topiary-libjllama-" + sha + ".so");
+        Path target = CacheDirectory.root().resolve("native").resolve("libjllama-" + sha + ".so");
         if (Files.isRegularFile(target) && sameContent(target, sha)) {
             return target;
         }
-        Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, "topiary-libjllama-", ".so.part");
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFile.write(target, out -> out.write(bytes));
             return target;
         } catch (IOException e) {
-            throw new TopiaryException("Cannot write llama.cpp's native library to " + target + ": " + e.getMessage(),
-                    e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the temporary name is unique; a leftover does no harm
-                }
-            }
+            throw new TopiaryException("Cannot write llama.cpp's native library to " + target + ": "
+                    + IoErrors.describe(e), e);
         }
     }
 

@@ -6,7 +6,6 @@ import dev.topiary.TopiaryException;
 import dev.topiary.gguf.GgmlType;
 import dev.topiary.gguf.GgufExport;
 import dev.topiary.gguf.GgufOwnership;
-import dev.topiary.io.AtomicFile;
 import dev.topiary.io.Overwrite;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -54,8 +53,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         GgmlType target = GgmlType.parse(type);
         Overwrite overwrite = force ? Overwrite.FORCE : Overwrite.TOPIARY_OUTPUT;
-        AtomicFile.checkTarget(output, "GGUF file", GgufOwnership.writtenByTopiary(output) ? Overwrite.FORCE
-                : overwrite);
+        GgufOwnership.checkTarget(output, overwrite);
         try (LanguageModel loaded = model.open()) {
             GgufExport written = requantize && loaded instanceof QuantizedModel quantized
                     ? quantized.exportRequantized(output, target, overwrite) : loaded.export(output, target, overwrite);
