@@ -28,7 +28,7 @@ class PrecisionTest {
     @ValueSource(strings = {"INT2", "", "fp16", "INT 8", "FP8E4M3"})
     void anyOtherNameIsRejectedWithTheValidNames(String name) {
         TopiaryException e = assertThrows(TopiaryException.class, () -> Precision.parse(name));
-        assertEquals("unknown precision '" + name + "': expected INT8, INT4 or FP8 (in any case; FP8_E4M3 also"
+        assertEquals("unknown precision '" + name + "': expected INT8, INT6, INT4 or FP8 (in any case; FP8_E4M3 also"
                 + " names FP8)", e.getMessage());
     }
 

@@ -13,44 +13,101 @@ import dev.topiary.io.FloatFormats;
  * {@code ql[l + 32]} holds {@code l + 32} and {@code l + 96}, and {@code qh[l]} holds the top 2 bits of elements
  * {@code l}, {@code l + 32}, {@code l + 64} and {@code l + 96} in bits 0-1, 2-3, 4-5 and 6-7.
  *
- * <p>The encoder is a simple one, not llama.cpp's iterative search: each sub-block's scale is its largest magnitude
- * over 31, stored as an 8-bit multiple of {@code d = maxScale / 127}, and each code is the nearest level of the grid
- * that the stored fields decode to.
+ * <p>A super-block's fields travel outside the codec as {@value #FIELDS} floats, {@code d, scale[0..15]}
+ * ({@link #fit}), so that a quantizer (round-to-nearest or GPTQ) can fit them, choose codes with {@link #code} and
+ * have them packed as they are ({@link #writeBlock}).
+ *
+ * <p>The fit covers every value, not llama.cpp's iterative search: each sub-block needs a step of its largest
+ * magnitude over 31; {@code d} is the largest such step over 127, rounded up to an fp16, and each sub-block's 8-bit
+ * scale is rounded up to a multiple of it, so that every element lies within half a step of its code, the nearest
+ * level of the stored grid.
  */
 final class Q6KCodec implements BlockCodec {
 
-    private static final int ELEMENTS = 256;
-    private static final int SUB_BLOCK = 16;
-    private static final int SUB_BLOCKS = ELEMENTS / SUB_BLOCK;
+    static final int ELEMENTS = 256;
+    static final int SUB_BLOCK = 16;
+    static final int SUB_BLOCKS = ELEMENTS / SUB_BLOCK;
+
+    /** Floats per super-block's fields: d and 16 scales. */
+    static final int FIELDS = 1 + SUB_BLOCKS;
+
+    /** The largest 8-bit sub-block scale the fit gives. */
+    static final int MAX_SCALE = 127;
+
     private static final int HIGH_BITS_AT = 128;
     private static final int SCALES_AT = 192;
     private static final int D_AT = 208;
 
     @Override
     public void encodeBlock(float[] src, int from, byte[] dst, int at) {
-        float[] scales = new float[SUB_BLOCKS];
-        float maxScale = 0f;
-        for (int s = 0; s < SUB_BLOCKS; s++) {
-            float absMax = 0f;
-            for (int i = 0; i < SUB_BLOCK; i++) {
-                absMax = Math.max(absMax, Math.abs(src[from + s * SUB_BLOCK + i]));
-            }
-            scales[s] = absMax / 31f;
-            maxScale = Math.max(maxScale, scales[s]);
+        float[] fields = new float[FIELDS];
+        fit(src, from, fields, 0);
+        int[] codes = new int[ELEMENTS];
+        for (int e = 0; e < ELEMENTS; e++) {
+            codes[e] = code(src[from + e], fields, 0, e);
         }
-        short dBits = FloatFormats.floatToF16(maxScale / 127f);
-        float d = FloatFormats.f16ToFloat(dBits);
-        LittleEndian.putShort(dst, at + D_AT, dBits);
+        writeBlock(fields, 0, codes, 0, dst, at);
+    }
+
+    /**
+     * Fits the fields of the super-block {@code src[from, from + 256)} into {@code fields[at, at + 17)} so that every
+     * sub-block's grid covers its values: {@code d} from the largest step, then each sub-block as
+     * {@link #fitSubBlock} does.
+     */
+    static void fit(float[] src, int from, float[] fields, int at) {
+        float maxStep = 0f;
         for (int s = 0; s < SUB_BLOCKS; s++) {
-            int scale = d == 0f ? 0 : Math.min(127, (int) Math.rint(scales[s] / d));
-            dst[at + SCALES_AT + s] = (byte) scale;
-            float step = d * scale;
-            for (int i = 0; i < SUB_BLOCK; i++) {
-                int element = s * SUB_BLOCK + i;
-                int level = step == 0f ? 0 : (int) Math.rint(src[from + element] / step);
-                putCode(dst, at, element, Math.max(-32, Math.min(31, level)) + 32);
-            }
+            maxStep = Math.max(maxStep, step(src, from + s * SUB_BLOCK));
         }
+        fields[at] = Fp16.atLeast(maxStep / MAX_SCALE);
+        for (int s = 0; s < SUB_BLOCKS; s++) {
+            fitSubBlock(src, from + s * SUB_BLOCK, fields, at, s);
+        }
+    }
+
+    /**
+     * Fits sub-block {@code s}'s 8-bit scale to the 16 values {@code src[from, from + 16)} under the super-block's
+     * {@code d} already in {@code fields}: rounded up to a multiple of {@code d} that reaches the largest magnitude in
+     * 31 levels (at most 127, so values beyond what the super-block was fitted to clip).
+     */
+    static void fitSubBlock(float[] src, int from, float[] fields, int at, int s) {
+        fields[at + 1 + s] = Fp16.multiplesCovering(step(src, from), fields[at], MAX_SCALE);
+    }
+
+    // The step that reaches the sub-block's largest magnitude in 31 levels.
+    private static float step(float[] src, int from) {
+        float absMax = 0f;
+        for (int i = 0; i < SUB_BLOCK; i++) {
+            absMax = Math.max(absMax, Math.abs(src[from + i]));
+        }
+        return absMax / 31f;
+    }
+
+    /** The nearest code (0..63) to {@code w} of super-block element {@code element} under the fields at {@code at}. */
+    static int code(float w, float[] fields, int at, int element) {
+        float step = step(fields, at, element);
+        int level = step == 0f ? 0 : (int) Math.rint(w / step);
+        return Math.max(-32, Math.min(31, level)) + 32;
+    }
+
+    /** The value {@code code} of super-block element {@code element} decodes to, as {@link #decodeBlock} computes it. */
+    static float value(int code, float[] fields, int at, int element) {
+        return step(fields, at, element) * (code - 32);
+    }
+
+    /** Writes one super-block from its fields and its 256 codes (each 0..63) starting at {@code codes[from]}. */
+    static void writeBlock(float[] fields, int fieldsAt, int[] codes, int from, byte[] dst, int at) {
+        LittleEndian.putShort(dst, at + D_AT, FloatFormats.floatToF16(fields[fieldsAt]));
+        for (int s = 0; s < SUB_BLOCKS; s++) {
+            dst[at + SCALES_AT + s] = (byte) (int) fields[fieldsAt + 1 + s];
+        }
+        for (int e = 0; e < ELEMENTS; e++) {
+            putCode(dst, at, e, codes[from + e]);
+        }
+    }
+
+    private static float step(float[] fields, int at, int element) {
+        return fields[at] * fields[at + 1 + element / SUB_BLOCK];
     }
 
     @Override

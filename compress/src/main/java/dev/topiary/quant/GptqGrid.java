@@ -9,6 +9,7 @@ final class GptqGrid {
     private final QuantScheme scheme;
     private final int columns;
     private final int groupSize;
+    private final int refitInterval;
     private final byte[] data;
     private final float[] scales;
     private final byte[] zeros;
@@ -17,20 +18,22 @@ final class GptqGrid {
         this.scheme = scheme;
         this.columns = columns;
         this.groupSize = scheme.groupSize();
+        this.refitInterval = scheme.refitInterval();
         this.data = data;
         this.scales = scales;
         this.zeros = zeros;
     }
 
     boolean startsGroup(int column) {
-        return groupSize > 0 && column % groupSize == 0;
+        return refitInterval > 0 && column % refitInterval == 0;
     }
 
-    // Scale parameters of every row's group starting at block column i (tensor column `column`), fitted by the
-    // scheme to the current values, which already carry the errors of all earlier columns.
+    // Scale parameters of every row's group reaching block column i (tensor column `column`), fitted by the scheme
+    // to the current values, which already carry the errors of all earlier columns.
     void fitGroup(float[] values, int rows, int size, int i, int column) {
         for (int r = 0; r < rows; r++) {
-            scheme.fitGroup(values, r * size + i, groupSize, scales, zeros, scheme.scaleIndex(r, column, columns));
+            scheme.refitGroup(values, r * size + i, column % groupSize, scales, zeros,
+                    scheme.scaleIndex(r, column, columns));
         }
     }
 

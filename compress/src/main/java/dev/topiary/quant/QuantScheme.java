@@ -5,6 +5,7 @@ import dev.topiary.Precision;
 import dev.topiary.TopiaryException;
 import dev.topiary.gguf.GgmlCodes;
 import dev.topiary.gguf.GgmlType;
+import dev.topiary.gguf.KQuantGrid;
 import dev.topiary.io.TensorDType;
 import dev.topiary.llama.LlamaConfig;
 import java.math.BigInteger;
@@ -14,18 +15,18 @@ import java.util.Optional;
  * How weights of a linear layer {@code [out, in]} are quantized: the number format and which weights share a
  * scale.
  *
- * <p>Six schemes, each a record so that its parameters (the INT4 group size) travel with it:
- * {@link Int8PerChannel}, {@link Int4Grouped} and {@link Fp8E4M3PerTensor}, and three whose grids are GGUF's own
+ * <p>Each scheme is a record so that its parameters (the INT4 group size) travel with it:
+ * {@link Int8PerChannel}, {@link Int4Grouped} and {@link Fp8E4M3PerTensor}, and those whose grids are GGUF's own
  * block types, so that a model quantized with them exports its codes and scales exactly
- * ({@link #ggmlType()}): {@link Q8Block32} (q8_0), {@link Q4Block32Symmetric} (q4_0) and
- * {@link Q4Block32Asymmetric} (q4_1). Each knows its packed layout: the
+ * ({@link #ggmlType()}): {@link Q8Block32} (q8_0), {@link Q4Block32Symmetric} (q4_0),
+ * {@link Q4Block32Asymmetric} (q4_1) and {@link KQuantSuperBlock} (q4_k, q6_k). Each knows its packed layout: the
  * codes of a weight {@code [rows, columns]} are stored row-major, {@link #codesPerByte()} to a byte, as
  * {@link #codeType()}; its scales (and zero points, where it has them) have {@link #scaleShape}; weight {@code i}
  * at {@code (row, column)} uses scale {@link #scaleIndex}.
  */
 public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantScheme.Int4Grouped,
         QuantScheme.Fp8E4M3PerTensor, QuantScheme.Q8Block32, QuantScheme.Q4Block32Symmetric,
-        QuantScheme.Q4Block32Asymmetric {
+        QuantScheme.Q4Block32Asymmetric, QuantScheme.KQuantSuperBlock {
 
     /** Group size of {@link #INT4}, as GPTQ and AWQ checkpoints commonly use. */
     int DEFAULT_GROUP_SIZE = 128;
@@ -69,12 +70,30 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
     }
 
     /**
+     * GGUF's q4_K grid: super-blocks of 256 consecutive input weights of a row, each in 8 sub-blocks of 32 with a
+     * 6-bit scale and a 6-bit min under the super-block's fp16 d and dmin; 4-bit codes. Exports exactly as
+     * {@link GgmlType#Q4_K}; every linear layer's input size must be a multiple of 256.
+     */
+    static QuantScheme q4_k() {
+        return new KQuantSuperBlock(KQuantGrid.Q4_K);
+    }
+
+    /**
+     * GGUF's q6_K grid: super-blocks of 256 consecutive input weights of a row, each in 16 sub-blocks of 16 with an
+     * 8-bit scale under the super-block's fp16 d; 6-bit codes. Exports exactly as {@link GgmlType#Q6_K}; every
+     * linear layer's input size must be a multiple of 256.
+     */
+    static QuantScheme q6_k() {
+        return new KQuantSuperBlock(KQuantGrid.Q6_K);
+    }
+
+    /**
      * The name in {@code quantization_config}: {@code int8}, {@code int4}, {@code fp8_e4m3}, {@code q8_0},
-     * {@code q4_0} or {@code q4_1}.
+     * {@code q4_0}, {@code q4_1}, {@code q4_k} or {@code q6_k}.
      */
     String id();
 
-    /** The number format family: INT8 for the 8-bit integer schemes, INT4 for the 4-bit ones, FP8. */
+    /** The number format family: INT8, INT6 or INT4 for the integer schemes of that many bits, FP8. */
     Precision precision();
 
     /** Bits per stored weight. */
@@ -121,6 +140,26 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
     void fitGroup(float[] values, int from, int count, float[] scales, byte[] zeros, int s);
 
     /**
+     * Input weights of a group between GPTQ's fits of its scale parameters ({@link #refitGroup}): the group size, or a
+     * k-quant's sub-block.
+     */
+    default int refitInterval() {
+        return groupSize();
+    }
+
+    /**
+     * GPTQ's fit as it reaches weight {@code offset} of a group (a multiple of {@link #refitInterval()}), with
+     * {@code values[from, ...)} the group's weights from there as earlier columns' errors left them. By default the
+     * whole group is fitted at its start ({@link #fitGroup}); the k-quants fit the super-block at its start and each
+     * later sub-block's own fields again when GPTQ reaches it.
+     */
+    default void refitGroup(float[] values, int from, int offset, float[] scales, byte[] zeros, int s) {
+        if (offset == 0) {
+            fitGroup(values, from, groupSize(), scales, zeros, s);
+        }
+    }
+
+    /**
      * Writes the code of {@code w} at flat index {@code i} of zero-initialised packed {@code data}, with the scale
      * (and zero point) at index {@code s} ({@link #scaleIndex}).
      *
@@ -156,7 +195,9 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
     /**
      * Checks that this scheme's groups divide every linear layer's input size of a model {@code c}.
      *
-     * @throws TopiaryException naming the sizes and a group size that fits, when one does not divide
+     * @throws TopiaryException naming the sizes and a scheme that fits, when one does not divide: a k-quant's
+     *     32-element neighbour (the type GGUF export falls back to) where its blocks fit, else INT4 in groups of
+     *     the sizes' common divisor
      */
     default void checkFits(LlamaConfig c) {
         int group = groupSize();
@@ -170,10 +211,14 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
                 for (int v : inputs) {
                     fits = BigInteger.valueOf(fits).gcd(BigInteger.valueOf(v)).intValue();
                 }
+                int divisor = fits;
+                String suggestion = ggmlType().filter(t -> t.blockSize() > Codes.BLOCK && divisor % Codes.BLOCK == 0)
+                        .map(t -> "QuantScheme." + t.fallback().ggmlName() + "()")
+                        .orElse("QuantScheme.int4(" + fits + ")");
                 throw new TopiaryException(this + ": groups of " + group + " must divide every linear layer's"
                         + " input size; this model has hidden " + c.hiddenSize() + ", attention " + inputs[1]
                         + " and ffn " + c.intermediateSize() + ": choose a scheme whose groups divide all three,"
-                        + " e.g. QuantScheme.int4(" + fits + ")");
+                        + " e.g. " + suggestion);
             }
         }
     }
@@ -201,7 +246,7 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
      * The scheme a {@code quantization_config} names.
      *
      * @param groupSize used by {@code int4} only
-     * @throws TopiaryException when the name is not one of the six
+     * @throws TopiaryException when the name is not one of the eight
      */
     static QuantScheme of(String id, int groupSize) {
         return switch (id) {
@@ -211,8 +256,10 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
             case "q8_0" -> q8_0();
             case "q4_0" -> q4_0();
             case "q4_1" -> q4_1();
+            case "q4_k" -> q4_k();
+            case "q6_k" -> q6_k();
             default -> throw new TopiaryException("unknown quantization scheme '" + id
-                    + "'; expected int8, int4, fp8_e4m3, q8_0, q4_0 or q4_1");
+                    + "'; expected int8, int4, fp8_e4m3, q8_0, q4_0, q4_1, q4_k or q6_k");
         };
     }
 
@@ -742,6 +789,126 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         @Override
         public String toString() {
             return "q4_1 (INT4, fp16 scale and min per 32)";
+        }
+    }
+
+    /**
+     * GGUF's k-quant grids ({@link KQuantGrid}): super-blocks of 256 consecutive input weights of a row, each
+     * super-block's fields fitted at once by the grid for round-to-nearest; GPTQ fits them when it reaches the
+     * super-block and each sub-block's own scale (and min) again when it reaches the sub-block, from the weights as
+     * earlier columns' errors left them. The scales hold the fields
+     * side by side, shape {@code [rows, columns / 256, fields]}, {@link #scaleIndex} pointing at the first; the codes
+     * are nibbles (q4_k) or one byte each (q6_k). Weight {@code i}'s place in its super-block is {@code i % 256},
+     * as every row is a whole number of super-blocks.
+     */
+    record KQuantSuperBlock(KQuantGrid grid) implements QuantScheme {
+        @Override
+        public String id() {
+            return grid.toString();
+        }
+
+        @Override
+        public Precision precision() {
+            return grid.bits() == 4 ? Precision.INT4 : Precision.INT6;
+        }
+
+        @Override
+        public int bits() {
+            return grid.bits();
+        }
+
+        @Override
+        public int groupSize() {
+            return KQuantGrid.SUPER_BLOCK;
+        }
+
+        @Override
+        public int codesPerByte() {
+            return grid.bits() == 4 ? 2 : 1;
+        }
+
+        @Override
+        public TensorDType codeType() {
+            return TensorDType.U8;
+        }
+
+        @Override
+        public boolean hasZeroPoints() {
+            return false;
+        }
+
+        @Override
+        public long[] scaleShape(int rows, int columns) {
+            return new long[] {rows, columns / KQuantGrid.SUPER_BLOCK, grid.fields()};
+        }
+
+        @Override
+        public int scaleIndex(int row, int column, int columns) {
+            return grid.fields() * (row * (columns / KQuantGrid.SUPER_BLOCK) + column / KQuantGrid.SUPER_BLOCK);
+        }
+
+        @Override
+        public void fitGroup(float[] values, int from, int count, float[] scales, byte[] zeros, int s) {
+            grid.fit(values, from, scales, s);
+        }
+
+        @Override
+        public int refitInterval() {
+            return grid.subBlock();
+        }
+
+        @Override
+        public void refitGroup(float[] values, int from, int offset, float[] scales, byte[] zeros, int s) {
+            if (offset == 0) {
+                grid.fit(values, from, scales, s);
+            } else {
+                grid.fitSubBlock(values, from, scales, s, offset / grid.subBlock());
+            }
+        }
+
+        @Override
+        public float store(float w, byte[] data, int i, float[] scales, byte[] zeros, int s) {
+            int element = i % KQuantGrid.SUPER_BLOCK;
+            int code = grid.code(w, scales, s, element);
+            if (codesPerByte() == 2) {
+                QuantizedTensor.putNibble(data, i, code);
+            } else {
+                data[i] = (byte) code;
+            }
+            return grid.value(code, scales, s, element);
+        }
+
+        @Override
+        public float value(byte[] data, int i, float[] scales, byte[] zeros, int s) {
+            int code = codesPerByte() == 2 ? Nibbles.get(data, i) : data[i] & 0xff;
+            return grid.value(code, scales, s, i % KQuantGrid.SUPER_BLOCK);
+        }
+
+        @Override
+        public Optional<GgmlType> ggmlType() {
+            return Optional.of(grid.type());
+        }
+
+        @Override
+        public byte[] ggmlBlocks(byte[] data, float[] scales, int rows, int columns) {
+            return grid.pack(codesPerByte() == 2 ? Nibbles.unpackToBytes(data) : data, scales);
+        }
+
+        @Override
+        public void describe(ObjectNode config) {
+            config.put("group_size", KQuantGrid.SUPER_BLOCK);
+            config.put("sym", grid == KQuantGrid.Q6_K);
+            config.put("packing", grid == KQuantGrid.Q4_K
+                    ? "two 4-bit codes per byte, low nibble first; scales [row][column / 256] hold 18 fields"
+                            + " (d, dmin, sc[8], m[8]); value = d * sc[j] * code - dmin * m[j] for sub-block"
+                            + " j = column % 256 / 32 (GGUF q4_K)"
+                    : "one 6-bit code per byte; scales [row][column / 256] hold 17 fields (d, scale[16]);"
+                            + " value = d * scale[j] * (code - 32) for sub-block j = column % 256 / 16 (GGUF q6_K)");
+        }
+
+        @Override
+        public String toString() {
+            return grid + " (INT" + grid.bits() + ", super-blocks of 256)";
         }
     }
 }

@@ -49,7 +49,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Models quantized into GGUF's own grids (q8_0, q4_0, q4_1) export their codes exactly, checked by llama.cpp: its
+ * Models quantized into GGUF's own grids (q8_0, q4_0, q4_1, q4_k, q6_k) export their codes exactly, checked by llama.cpp: its
  * dequantizer gives, for every matrix, the weights Topiary's saved and reloaded checkpoint holds, bit for bit; a
  * type that cannot hold the scheme is refused; and GPTQ's codes, written as they are, keep their advantage over
  * round-to-nearest in llama.cpp's own held-out loss.
@@ -62,11 +62,21 @@ class ExactQuantizedExportTest {
                     .setNumAttentionHeads(4).optNumKeyValueHeads(1).optHeadDim(16).build(),
             3, TrainingOptions.of(new LearningRateSchedule(3e-3, 3e-4, 2, 12), 4, 64));
 
+    /**
+     * Every input size (256, 256, 512) a whole number of the k-quants' 256-element super-blocks, trained long enough
+     * (120 steps) that its weights carry structure whose rounding errors GPTQ can compensate.
+     */
+    private static final TeacherRecipe SUPER_BLOCKS = new TeacherRecipe(
+            LlamaPresets.tiny().toBuilder().setNumHiddenLayers(2).setHiddenSize(256).setIntermediateSize(512)
+                    .setNumAttentionHeads(4).optNumKeyValueHeads(2).optHeadDim(64).build(),
+            3, TrainingOptions.of(new LearningRateSchedule(3e-3, 3e-4, 10, 120), 8, 128));
+
     private static final int HELD_OUT = 512;
 
     @TempDir
     static Path dir;
     static Model teacher;
+    static Model superBlockTeacher;
     static Path tokenizer;
 
     @BeforeAll
@@ -74,19 +84,23 @@ class ExactQuantizedExportTest {
         Path cache = TestCache.withSharedData(Files.createDirectories(dir.resolve("cache")));
         System.setProperty("TOPIARY_CACHE", cache.toString());
         teacher = quietly(() -> Model.embeddedTeacher(SMALL));
+        superBlockTeacher = quietly(() -> Model.embeddedTeacher(SUPER_BLOCKS));
         tokenizer = EmbeddedData.obtain(cache).tokenizer();
     }
 
     @AfterAll
     static void release() {
-        if (teacher != null) {
-            teacher.close();
+        for (Model m : new Model[] {teacher, superBlockTeacher}) {
+            if (m != null) {
+                m.close();
+            }
         }
         System.clearProperty("TOPIARY_CACHE");
     }
 
     static Stream<Arguments> schemes() {
-        return Stream.of(QuantScheme.q8_0(), QuantScheme.q4_0(), QuantScheme.q4_1())
+        return Stream.of(QuantScheme.q8_0(), QuantScheme.q4_0(), QuantScheme.q4_1(), QuantScheme.q4_k(),
+                        QuantScheme.q6_k())
                 .flatMap(s -> Stream.of(Arguments.of(s, false), Arguments.of(s, true)));
     }
 
@@ -140,46 +154,84 @@ class ExactQuantizedExportTest {
         }
     }
 
+    static Stream<QuantScheme> fourBitSchemes() {
+        return Stream.of(QuantScheme.q4_0(), QuantScheme.q4_k());
+    }
+
     /**
-     * GPTQ compensates each column's rounding error in the columns not yet rounded; exported as its own q4_0 codes,
-     * llama.cpp's loss on held-out validation text is lower than for round-to-nearest into the same grid.
+     * GPTQ compensates each column's rounding error in the columns not yet rounded; exported as its own q4_0 or
+     * q4_k codes (a GGUF llama.cpp's own quantizer cannot make), llama.cpp's next-token distribution on held-out
+     * validation text departs from the fp32 model's by less than round-to-nearest's into the same grid: the mean KL
+     * divergence, llama.cpp's own measure of a quantization's damage, is at most 60% of round-to-nearest's (measured
+     * 2% for q4_0 and 42% for q4_k). The held-out loss itself does not tell them apart on models this small: its
+     * changes under 4-bit quantization are about 1e-4 nats either way, round-to-nearest sometimes below fp32.
      */
-    @Test
-    void gptqIntoQ4_0GivesALowerHeldOutLossInLlamaCppThanRoundToNearest() throws Exception {
+    @ParameterizedTest
+    @MethodSource("fourBitSchemes")
+    void gptqDepartsLessFromTheFp32ModelInLlamaCppThanRoundToNearest(QuantScheme scheme) throws Exception {
         int[] ids;
         try (Tokenizer t = Tokenizer.load(tokenizer)) {
             ids = Arrays.copyOf(t.encode(SotuCorpus.split().validation().get(0).text()), HELD_OUT);
         }
-        double rtn = heldOutLoss(QuantScheme.q4_0(), false, ids);
-        double gptq = heldOutLoss(QuantScheme.q4_0(), true, ids);
-        assertTrue(gptq < rtn, "GPTQ loss " + gptq + ", round-to-nearest " + rtn);
+        Path f32 = dir.resolve("reference-" + scheme.id() + ".gguf");
+        teacherFor(scheme).export(f32, GgmlType.F32);
+        float[][] reference = llamaCppLogits(f32, ids);
+        double rtn = meanKlDivergence(reference, llamaCppLogits(export(scheme, false), ids));
+        double gptq = meanKlDivergence(reference, llamaCppLogits(export(scheme, true), ids));
+        assertTrue(gptq < 0.6 * rtn, scheme + ": KL divergence from fp32 after GPTQ " + gptq + ", after"
+                + " round-to-nearest " + rtn);
     }
 
-    private static double heldOutLoss(QuantScheme scheme, boolean gptq, int[] ids) {
-        Path file = dir.resolve("loss-" + scheme.id() + "-" + gptq + ".gguf");
+    private static Path export(QuantScheme scheme, boolean gptq) {
+        Path file = dir.resolve("held-out-" + scheme.id() + "-" + gptq + ".gguf");
         try (QuantizedModel model = quantize(scheme, gptq)) {
             model.export(file, scheme.ggmlType().orElseThrow());
         }
+        return file;
+    }
+
+    private static float[][] llamaCppLogits(Path file, int[] ids) {
         try (LlamaCppModel llamaCpp = LlamaCppModel.load(file, ids.length)) {
-            float[][] logits = llamaCpp.logits(ids);
-            double loss = 0;
-            for (int t = 0; t + 1 < ids.length; t++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (float v : logits[t]) {
-                    max = Math.max(max, v);
-                }
-                double sum = 0;
-                for (float v : logits[t]) {
-                    sum += Math.exp(v - max);
-                }
-                loss += max + Math.log(sum) - logits[t][ids[t + 1]];
-            }
-            return loss / (ids.length - 1);
+            return llamaCpp.logits(ids);
         }
     }
 
+    // Mean over positions of KL(p || q) between the softmax distributions of two logit rows.
+    private static double meanKlDivergence(float[][] p, float[][] q) {
+        double total = 0;
+        for (int t = 0; t < p.length; t++) {
+            double[] lp = logSoftmax(p[t]);
+            double[] lq = logSoftmax(q[t]);
+            for (int v = 0; v < lp.length; v++) {
+                total += Math.exp(lp[v]) * (lp[v] - lq[v]);
+            }
+        }
+        return total / p.length;
+    }
+
+    private static double[] logSoftmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v - max);
+        }
+        double log = max + Math.log(sum);
+        double[] out = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = logits[i] - log;
+        }
+        return out;
+    }
+
+    private static Model teacherFor(QuantScheme scheme) {
+        return scheme.groupSize() == KQuantGrid.SUPER_BLOCK ? superBlockTeacher : teacher;
+    }
+
     private static QuantizedModel quantize(QuantScheme scheme, boolean gptq) {
-        return quietly(() -> teacher.quantize(gptq
+        return quietly(() -> teacherFor(scheme).quantize(gptq
                 ? Gptq.of(scheme).withCalibration(Calibration.defaults().withSamples(8).withBatch(1, 128))
                 : new RoundToNearest(scheme)));
     }

@@ -22,15 +22,20 @@ import picocli.CommandLine.Spec;
 
 /** Post-training weight quantization of every linear layer, stored packed. */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = "Quantize the model's linear weights (INT8 per channel, INT4 in groups, or FP8 E4M3) by"
-                + " round-to-nearest or GPTQ (calibrated on --data), and write the packed model to --output.")
+        description = "Quantize the model's linear weights (INT8 per channel, INT4 in groups, FP8 E4M3, or one of"
+                + " GGUF's grids, which export to GGUF exactly) by round-to-nearest or GPTQ (calibrated on --data),"
+                + " and write the packed model to --output.")
 final class QuantizeCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--precision", required = true, paramLabel = "P", description = "INT8, INT4 or FP8")
+    @Option(names = "--precision", paramLabel = "P", description = "INT8, INT6, INT4 or FP8 (or give --scheme)")
     String precision;
+
+    @Option(names = "--scheme", paramLabel = "ID",
+            description = "a GGUF grid instead of --precision: q8_0, q4_0, q4_1, q4_k or q6_k")
+    String schemeId;
 
     @Option(names = "--method", defaultValue = "rtn", paramLabel = "M",
             description = "rtn (round to nearest, default) or gptq (needs --data)")
@@ -62,8 +67,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Precision target = Precision.parse(precision);
-        QuantScheme scheme = target == Precision.INT4 ? QuantScheme.int4(groupSize) : target.scheme();
+        QuantScheme scheme = scheme();
         QuantizeStep quantization = switch (method.toLowerCase(Locale.ROOT)) {
             case "rtn" -> new RoundToNearest(scheme);
             case "gptq" -> {
@@ -81,9 +85,26 @@ final class QuantizeCommand implements Callable<Integer> {
                         () -> source.quantize(quantization))) {
             quantized.save(written, output.overwrite());
             spec.commandLine().getOut().println(String.format("wrote %s: %s, %,d bytes stored (%,d in fp32)",
-                    written, target, quantized.storedBytes(), quantized.parameterCount() * Float.BYTES));
+                    written, QuantizeStep.describe(scheme), quantized.storedBytes(), quantized.parameterCount() * Float.BYTES));
         }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    private QuantScheme scheme() {
+        if ((precision == null) == (schemeId == null)) {
+            throw new TopiaryException("give exactly one of --precision (INT8, INT6, INT4, FP8) and --scheme (q8_0,"
+                    + " q4_0, q4_1, q4_k, q6_k)");
+        }
+        if (schemeId != null) {
+            QuantScheme scheme = QuantScheme.of(schemeId.toLowerCase(Locale.ROOT), groupSize);
+            if (scheme.ggmlType().isEmpty()) {
+                throw new TopiaryException("--scheme " + schemeId + " is not a GGUF grid; expected q8_0, q4_0, q4_1,"
+                        + " q4_k or q6_k, or give it as --precision");
+            }
+            return scheme;
+        }
+        Precision target = Precision.parse(precision);
+        return target == Precision.INT4 ? QuantScheme.int4(groupSize) : target.scheme();
     }
 }

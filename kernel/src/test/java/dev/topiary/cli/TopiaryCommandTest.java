@@ -340,7 +340,14 @@ class TopiaryCommandTest {
         assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT4", "--group-size",
                 "7", "--output", dir.resolve("bad").toString()), "group");
         assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT2", "--output",
-                dir.resolve("bad").toString()), "INT8, INT4 or FP8");
+                dir.resolve("bad").toString()), "INT8, INT6, INT4 or FP8");
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--output", dir.resolve("bad").toString()),
+                "give exactly one of --precision");
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--scheme", "int8", "--output",
+                dir.resolve("bad").toString()), "is not a GGUF grid");
+        // FFN 112 is not a whole number of q4_k's 256-weight super-blocks.
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--scheme", "q4_k", "--output",
+                dir.resolve("bad").toString()), "groups of 256 must divide every linear layer's input size");
         assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8", "--method",
                 "gptq", "--output", dir.resolve("bad").toString()), "needs calibration --data");
     }
