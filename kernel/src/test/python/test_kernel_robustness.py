@@ -122,6 +122,31 @@ class KernelRobustness(unittest.TestCase):
         self.assertEqual("OutOfMemoryError", reply["ename"])
         self.assert_alive()
 
+    def test_prints_displays_and_clears_arrive_in_the_order_the_code_made_them(self):
+        code = ('for (int i = 0; i < 15; i++) { System.out.println("p" + i); display("d" + i); }\n'
+                'System.out.print("before"); clearOutput(); System.out.println("after");\n'
+                'Thread worker = new Thread(() -> System.out.println("worker"));\n'
+                'worker.start(); worker.join(); display("last");')
+        expected = [item for i in range(15) for item in (("stream", "p%d\n" % i), ("display_data", "d%d" % i))]
+        expected += [("stream", "before"), ("clear_output", None), ("stream", "after\nworker\n"),
+                     ("display_data", "last")]
+        for attempt in range(10):
+            reply, outputs = self.run_cell(code)
+            self.assertEqual("ok", reply["status"])
+            seen = []
+            for m in outputs:
+                kind = m["msg_type"]
+                if kind == "stream" and seen and seen[-1][0] == "stream":
+                    # Consecutive stream pieces are one text to a frontend; the periodic flush may split a line.
+                    seen[-1] = (kind, seen[-1][1] + m["content"]["text"])
+                elif kind == "stream":
+                    seen.append((kind, m["content"]["text"]))
+                elif kind == "display_data":
+                    seen.append((kind, m["content"]["data"]["text/plain"].strip('"')))
+                elif kind == "clear_output":
+                    seen.append((kind, None))
+            self.assertEqual(expected, seen, "attempt %d" % attempt)
+
     def test_output_from_a_background_thread_arrives(self):
         reply, outputs = self.run_cell(
             'Thread worker = new Thread(() -> System.out.println("from the worker"));\n'

@@ -9,6 +9,7 @@ import dev.topiary.io.AtomicFile;
 import dev.topiary.io.IoErrors;
 import dev.topiary.render.Html;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +108,23 @@ public record Lineage(Origin origin, List<Entry> entries) implements HtmlRendera
         } catch (IOException e) {
             throw new TopiaryException("cannot write the recipe " + file + ": " + IoErrors.describe(e), e);
         }
+    }
+
+    /**
+     * The lineage of a checkpoint directory a model was loaded from: the recipe Topiary saved beside the weights
+     * ({@link LanguageModel#RECIPE_FILE}) when there is one it can read, else the checkpoint itself as the origin
+     * (a checkpoint written elsewhere, or by a Topiary whose recipe format this one does not read).
+     */
+    static Lineage ofCheckpoint(Path dir) {
+        Path recipe = dir.resolve(LanguageModel.RECIPE_FILE);
+        if (Files.isRegularFile(recipe)) {
+            try {
+                return read(recipe);
+            } catch (TopiaryException unreadable) {
+                // The weights load all the same; the lineage starts at the checkpoint.
+            }
+        }
+        return of(new Origin.Checkpoint(dir, null));
     }
 
     /**

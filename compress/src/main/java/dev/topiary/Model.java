@@ -92,7 +92,9 @@ public final class Model extends LanguageModel {
         }
         Device target = Engines.device(device);
         Llama llama = LlamaCheckpoint.load(dir, target, Engines.computeType(target, dtype));
-        return of(llama, tokenizerIn(dir), ModelDefaults.none(), new Origin.Checkpoint(dir, null));
+        Lineage lineage = Lineage.ofCheckpoint(dir);
+        return new Model(new SharedWeights(llama, null), tokenizerIn(dir), ModelDefaults.of(lineage), lineage,
+                Derivation.identity(llama.config()), List.of());
     }
 
     /** {@code dir/tokenizer.json}, or null when there is none. */

@@ -3,7 +3,8 @@ package dev.topiary;
 /**
  * What a model's verbs use when a step leaves it unset: the corpus for training and calibration, the corpus for
  * evaluation, and the peak learning rate. Models derived from the embedded teacher default to the embedded State of
- * the Union corpus; a model loaded from a checkpoint has no default data, and its verbs ask for some.
+ * the Union corpus, also when loaded from a checkpoint Topiary saved with its recipe; any other checkpoint has no
+ * default data, and its verbs ask for some.
  *
  * @param training training and calibration tokens, or null when the caller must give them
  * @param validation held-out tokens for {@link Model#evaluate()}, or null
@@ -25,6 +26,14 @@ public record ModelDefaults(Corpus training, Corpus validation, double learningR
     static ModelDefaults embedded() {
         return new ModelDefaults(Corpus.embedded(Corpus.Split.TRAIN), Corpus.embedded(Corpus.Split.VALIDATION),
                 EMBEDDED_LEARNING_RATE, true);
+    }
+
+    /**
+     * The defaults of a model with {@code lineage}: the embedded corpus and task for the embedded teacher's
+     * descendants (a recipe does not record other data a step was given), none for any other.
+     */
+    static ModelDefaults of(Lineage lineage) {
+        return lineage.origin() instanceof Origin.EmbeddedTeacher ? embedded() : none();
     }
 
     /** No data: every verb that needs tokens must be given them. */

@@ -44,8 +44,9 @@ public final class QuantizedModel extends LanguageModel {
         }
         PackedModel packed = QuantizedCheckpoint.load(dir, Engines.device(device));
         SharedWeights weights = new SharedWeights(packed.toLlama(), packed);
-        return new QuantizedModel(weights, Model.tokenizerIn(dir), ModelDefaults.none(),
-                Lineage.of(new Origin.Checkpoint(dir, null)), Derivation.identity(packed.config()));
+        Lineage lineage = Lineage.ofCheckpoint(dir);
+        return new QuantizedModel(weights, Model.tokenizerIn(dir), ModelDefaults.of(lineage), lineage,
+                Derivation.identity(packed.config()));
     }
 
     /** The precision of the packed weights. */

@@ -4,6 +4,7 @@ import static dev.topiary.Precision.INT4;
 import static dev.topiary.Precision.INT8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -154,6 +155,40 @@ class ModelTest {
                 assertArrayEquals(expected[4], loaded.llama().logits(ids)[4]);
                 assertEquals(INT4, loaded.precision());
             }
+        }
+    }
+
+    @Test
+    void aReloadedModelKeepsItsLineageDefaultsAndEvaluation(@TempDir Path dir) throws java.io.IOException {
+        Path out = dir.resolve("trained");
+        try (Model trained = quietly(() -> teacher.prune().withSamples(8).width(0.5)
+                .train(Training.steps(3).withBatch(2, 64)))) {
+            trained.save(out);
+            Evaluation before = quietly(() -> trained.evaluate(Corpus.embedded(Corpus.Split.VALIDATION), 2048));
+            Evaluation whole = quietly(trained::evaluate);
+            try (Model reloaded = Model.load(out, "cpu"); LanguageModel either = LanguageModel.load(out, "cpu")) {
+                for (LanguageModel loaded : List.of(reloaded, either)) {
+                    assertEquals(trained.lineage(), loaded.lineage());
+                    assertEquals(trained.lineage().trainingTokens(), loaded.lineage().trainingTokens());
+                    assertTrue(loaded.lineage().trainingTokens() > 0);
+                    Evaluation after = quietly(() -> loaded.evaluate(Corpus.embedded(Corpus.Split.VALIDATION), 2048));
+                    assertEquals(before.loss(), after.loss(), 1e-6);
+                }
+                // The defaults come back too: the embedded corpus and its next-sentence task.
+                Evaluation again = quietly(reloaded::evaluate);
+                assertEquals(whole.loss(), again.loss(), 1e-6);
+                assertFalse(Double.isNaN(again.nextSentenceAccuracy()));
+                assertEquals(whole.nextSentenceAccuracy(), again.nextSentenceAccuracy());
+            }
+        }
+        // A checkpoint Topiary did not save (no readable recipe) starts its lineage at itself, with no default data.
+        try (Model trained = quietly(() -> teacher.train(Training.steps(1).withBatch(2, 64)))) {
+            trained.save(dir.resolve("plain"));
+        }
+        assertTrue(Files.deleteIfExists(dir.resolve("plain").resolve(Model.RECIPE_FILE)));
+        try (Model plain = Model.load(dir.resolve("plain"), "cpu")) {
+            assertTrue(plain.lineage().origin() instanceof Origin.Checkpoint, plain.lineage().toString());
+            fails(plain::evaluate, "evaluate() needs held-out data");
         }
     }
 

@@ -1,14 +1,21 @@
 package dev.topiary.bench;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 import java.util.stream.IntStream;
 
 /**
- * The rate at which this machine streams memory into its cores: every available core sums its share of one
- * off-heap buffer, far larger than the caches, as 64-bit integers. Decoding one token reads every weight once, so
- * this rate over a model's weight bytes bounds its tokens per second.
+ * The rate at which this machine streams memory into its cores, measured two ways over one buffer far larger than the
+ * caches: every available core summing its share as 64-bit integers in a Java loop ({@link #measure}), and libtorch's
+ * vectorised, multi-threaded sum of the buffer as fp32 ({@link #measureVectorised}), which draws closer to what
+ * llama.cpp's SIMD kernels draw. Decoding one token reads every weight once, so the faster rate over a model's weight
+ * bytes bounds its tokens per second.
  */
 final class MemoryBandwidthBenchmark {
 
@@ -29,6 +36,22 @@ final class MemoryBandwidthBenchmark {
         return Timing.of(warmup, repeats, () -> sink[0] += IntStream.range(0, threads).parallel()
                 .mapToLong(t -> sum(longs, (long) longs.limit() * t / threads, (long) longs.limit() * (t + 1) / threads))
                 .sum());
+    }
+
+    /**
+     * The timing of libtorch summing an fp32 array of {@code bytes} bytes (a multiple of 4) on the CPU, with its
+     * vectorised kernels and every intra-op thread.
+     */
+    static Timing measureVectorised(long bytes, int warmup, int repeats) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            NDArray values = manager.ones(new Shape(bytes / Float.BYTES), DataType.FLOAT32);
+            float[] sink = new float[1];
+            return Timing.of(warmup, repeats, () -> {
+                try (NDArray sum = values.sum()) {
+                    sink[0] += sum.getFloat();
+                }
+            });
+        }
     }
 
     /** Gigabytes (1e9 bytes) per second of a pass over {@code bytes} at {@code timing}'s median. */

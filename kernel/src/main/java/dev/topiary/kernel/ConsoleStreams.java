@@ -17,6 +17,10 @@ import java.util.function.Supplier;
  * {@code System.out} and {@code System.err} of a session: what any thread prints goes to the output of the cell
  * that runs (or ran last), in pieces at most {@value #FLUSH_MILLIS} ms old, so a long loop's prints appear while
  * it runs. The JVM's own streams are kept for the kernel's log.
+ *
+ * <p>Order: a cell's output seen through {@link #ordered} sends the text printed so far (by any thread) before each
+ * display, display update and clear, under the same lock as the periodic flush, so the notebook shows exactly the
+ * order in which the code printed and displayed.
  */
 final class ConsoleStreams implements AutoCloseable {
 
@@ -26,6 +30,7 @@ final class ConsoleStreams implements AutoCloseable {
     private final PrintStream originalErr = System.err;
     private final Buffer out;
     private final Buffer err;
+    private final Object order = new Object();
     private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "topiary-output-flusher");
         t.setDaemon(true);
@@ -48,10 +53,54 @@ final class ConsoleStreams implements AutoCloseable {
 
     /** Sends everything printed so far. */
     void flush() {
-        System.out.flush();
-        System.err.flush();
-        out.send();
-        err.send();
+        synchronized (order) {
+            System.out.flush();
+            System.err.flush();
+            out.send();
+            err.send();
+        }
+    }
+
+    /** {@code output} with every display, update and clear sent after the text printed before it. */
+    CellOutput ordered(CellOutput output) {
+        return output instanceof Ordered ? output : new Ordered(output);
+    }
+
+    private final class Ordered implements CellOutput {
+        private final CellOutput output;
+
+        Ordered(CellOutput output) {
+            this.output = output;
+        }
+
+        @Override
+        public void stream(String name, String text) {
+            output.stream(name, text);
+        }
+
+        @Override
+        public void display(MimeBundle bundle, String displayId) {
+            synchronized (order) {
+                flush();
+                output.display(bundle, displayId);
+            }
+        }
+
+        @Override
+        public void updateDisplay(MimeBundle bundle, String displayId) {
+            synchronized (order) {
+                flush();
+                output.updateDisplay(bundle, displayId);
+            }
+        }
+
+        @Override
+        public void clear(boolean wait) {
+            synchronized (order) {
+                flush();
+                output.clear(wait);
+            }
+        }
     }
 
     @Override

@@ -166,13 +166,14 @@ public final class JShellSession implements AutoCloseable {
      * interrupted). Magics ({@code %time}, {@code %maven}, {@code /vars} ...) run in their place in the cell.
      */
     public CellResult execute(String code, CellOutput output) {
-        this.output = output;
-        return magics.execute(code, output);
+        CellOutput ordered = streams.ordered(output);
+        this.output = ordered;
+        return magics.execute(code, ordered);
     }
 
     /** Runs Java source (no magics), its output going to {@code output}. */
     public CellResult evaluate(String code, CellOutput output) {
-        this.output = output;
+        this.output = streams.ordered(output);
         control.beginCell();
         try {
             MimeBundle shown = null;

@@ -35,6 +35,9 @@ class DeployBenchmarkTest {
         double bandwidth = MemoryBandwidthBenchmark.gigabytesPerSecond(bytes,
                 MemoryBandwidthBenchmark.measure(bytes, 0, 1));
         assertTrue(bandwidth > 0.1 && bandwidth < 10_000, bandwidth + " GB/s");
+        double vectorised = MemoryBandwidthBenchmark.gigabytesPerSecond(bytes,
+                MemoryBandwidthBenchmark.measureVectorised(bytes, 0, 1));
+        assertTrue(vectorised > 0.1 && vectorised < 10_000, vectorised + " GB/s");
         Supplier<EmbeddedData> embedded = () -> EmbeddedData.obtain(TestCache.withSharedData(dir));
         LlamaConfig tiny = LlamaPresets.tiny();
         DeployBenchmark.Result r;
