@@ -147,6 +147,18 @@ class KernelRobustness(unittest.TestCase):
                     seen.append((kind, None))
             self.assertEqual(expected, seen, "attempt %d" % attempt)
 
+    def test_inspecting_a_method_name_shows_its_signatures(self):
+        for code, cursor in (("Math.max", 8), ("Math.max", 7), ("int m = Math.max(1, 2);", 14)):
+            msg_id = self.kc.inspect(code, cursor)
+            while True:
+                reply = self.kc.get_shell_msg(timeout=30)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            content = reply["content"]
+            self.assertEqual("ok", content["status"])
+            self.assertTrue(content["found"], (code, cursor))
+            self.assertIn("int Math.max(int a, int b)", content["data"]["text/plain"])
+
     def test_output_from_a_background_thread_arrives(self):
         reply, outputs = self.run_cell(
             'Thread worker = new Thread(() -> System.out.println("from the worker"));\n'

@@ -287,12 +287,26 @@ public final class JShellSession implements AutoCloseable {
     /** Completion candidates and the range {@code [start, end)} of {@code code} they replace. */
     public record Completions(List<String> matches, int start, int end) {}
 
-    /** Signatures and javadoc of what is at {@code cursor}, or an empty string when there is nothing to say. */
+    /**
+     * Signatures and javadoc of what is at {@code cursor}, or an empty string when there is nothing to say. JShell
+     * documents a method only inside its call's parentheses; a cursor on a method's name ({@code Math.max} with the
+     * cursor anywhere in {@code max}) is documented as that call. The signatures come from the classes, so they are
+     * there without the JDK's {@code src.zip}; javadoc where sources exist.
+     */
     public String inspect(String code, int cursor) {
         int start = snippetStart(code, cursor);
+        String snippet = code.substring(start, cursor);
+        List<SourceCodeAnalysis.Documentation> docs = analysis.documentation(snippet, snippet.length(), true);
+        if (docs.isEmpty()) {
+            int end = cursor;
+            while (end < code.length() && Character.isJavaIdentifierPart(code.charAt(end))) {
+                end++;
+            }
+            String call = code.substring(start, end) + "(";
+            docs = analysis.documentation(call, call.length(), true);
+        }
         StringBuilder text = new StringBuilder();
-        for (SourceCodeAnalysis.Documentation d : analysis.documentation(code.substring(start, cursor),
-                cursor - start, true)) {
+        for (SourceCodeAnalysis.Documentation d : docs) {
             if (!text.isEmpty()) {
                 text.append("\n\n");
             }

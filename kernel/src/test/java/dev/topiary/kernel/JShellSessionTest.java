@@ -247,6 +247,15 @@ class JShellSessionTest {
         assertTrue(doc.contains("pre-trained"), doc);
         String jdk = session.inspect("greeting.toUpperCase(", "greeting.toUpperCase(".length());
         assertTrue(jdk.contains("String String.toUpperCase()"), jdk);
+        // On a method's name, without the parentheses JShell needs: its overloads, from the classes alone (no
+        // src.zip needed), with the cursor at the end of the name or inside it.
+        for (int cursor : new int[] {"Math.max".length(), "Math.ma".length()}) {
+            String max = session.inspect("Math.max", cursor);
+            assertTrue(max.contains("int Math.max(int a, int b)") && max.contains("double Math.max(double a, double b)"),
+                    max);
+        }
+        assertTrue(session.inspect("greeting.toUpperCase", "greeting.toUpp".length())
+                .contains("String String.toUpperCase()"));
 
         assertEquals("complete", session.completeness("int z = 3;"));
         assertEquals("incomplete", session.completeness("for (int i = 0; i < 3; i++) {"));
