@@ -20,7 +20,7 @@ kernelspec.install()
 
 PROGRESS_CELL = """for (int step = 1; step <= 12; step++) {
     Monitor.current().report(new Progress("training", step, 12, "steps", "loss " + (4.0 - step * 0.1)));
-    Thread.sleep(20);
+    Thread.sleep(250);
 }"""
 
 FIGURE_CELL = """Plot.line("Loss", "step", "loss", Map.of("train", new double[][] {{1, 2, 3, 4}, {4.0, 3.1, 2.7, 2.5}}))"""

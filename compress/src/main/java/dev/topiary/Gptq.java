@@ -79,8 +79,10 @@ public record Gptq(QuantScheme scheme, Calibration calibration) implements Quant
                 TokenBatch batch = batches.batch(b);
                 ids.add(manager.create(batch.inputs(), new Shape(batch.batchSize(), batch.sequenceLength())));
             }
-            monitor.report(new Progress("GPTQ calibration", 0, 1, "models", calibration.toString()));
-            return GptqCalibration.quantize(source, scheme, ids);
+            return GptqCalibration.quantize(source, scheme, ids, reached -> {
+                monitor.check("GPTQ quantization");
+                monitor.report(new Progress("GPTQ", reached.done(), reached.total(), "sublayers", reached.group()));
+            });
         }
     }
 

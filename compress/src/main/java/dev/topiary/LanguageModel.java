@@ -6,6 +6,7 @@ import dev.topiary.eval.LanguageModelEvaluation;
 import dev.topiary.eval.LanguageModelMetrics;
 import dev.topiary.eval.MultipleChoiceResult;
 import dev.topiary.eval.MultipleChoiceScorer;
+import dev.topiary.eval.MultipleChoiceTask;
 import dev.topiary.gguf.EncodedMatrix;
 import dev.topiary.gguf.GgmlType;
 import dev.topiary.gguf.GgufExport;
@@ -108,9 +109,14 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
                 Evaluation.BATCH_SIZE, maxTokens);
         MultipleChoiceResult nextSentence = null;
         if (defaults.nextSentence() && data.isEmbedded() && tokenizer != null) {
+            Monitor monitor = Monitor.current();
+            MultipleChoiceTask task = EmbeddedTeacher.nextSentenceTask();
+            int items = task.items().size();
+            monitor.report(new Progress("next-sentence scoring", 0, items, "items", task.name()));
             try (Tokenizer t = Tokenizer.load(tokenizer)) {
-                nextSentence = MultipleChoiceScorer.score(llama(), t, EmbeddedTeacher.nextSentenceTask(),
-                        Monitor.current().cancellation());
+                nextSentence = MultipleChoiceScorer.score(llama(), t, task, monitor.cancellation(),
+                        scored -> monitor.report(new Progress("next-sentence scoring", scored, items, "items",
+                                task.name())));
             } finally {
                 Reference.reachabilityFence(this);
             }

@@ -193,6 +193,39 @@ class ModelTest {
     }
 
     @Test
+    void gptqReportsEveryGroupOfSublayersAndStopsWhenCancelledBetweenThem() {
+        Gptq gptq = Gptq.of(QuantScheme.int4(16)).withCalibration(Calibration.defaults().withSamples(2)
+                .withBatch(1, 64));
+        List<Progress> seen = new ArrayList<>();
+        ProgressListener recorder = p -> {
+            if (p.task().equals("GPTQ")) {
+                seen.add(p);
+            }
+        };
+        try (QuantizedModel q = Monitor.run(new Monitor(recorder, Cancellation.none()), () -> teacher.quantize(gptq))) {
+            assertTrue(q.storedBytes() > 0);
+        }
+        int total = 4 * SMALL.config().numHiddenLayers();
+        assertEquals(total + 1, seen.size(), seen.toString());
+        for (int i = 0; i <= total; i++) {
+            assertEquals(i, seen.get(i).done());
+            assertEquals(total, seen.get(i).total());
+        }
+        assertEquals("layer 1 down", seen.get(total).detail());
+        assertTrue(seen.get(total).finished());
+        // Cancelled after the third group: the work stops at the next check, the teacher is untouched.
+        Cancellation cancellation = new Cancellation();
+        ProgressListener cancelling = p -> {
+            if (p.task().equals("GPTQ") && p.done() == 3) {
+                cancellation.cancel();
+            }
+        };
+        assertThrows(CancellationException.class,
+                () -> Monitor.run(new Monitor(cancelling, cancellation), () -> teacher.quantize(gptq)));
+        assertTrue(Double.isFinite(quietly(() -> teacher.loss(Corpus.embedded(Corpus.Split.VALIDATION), 256))));
+    }
+
+    @Test
     void sparsityAndDepthMethodsReportWhatTheyDid() {
         try (Model sparse = teacher.prune().magnitude(0.5);
                 Model twoFour = quietly(() -> teacher.prune().withSamples(8).twoFour());

@@ -102,7 +102,7 @@ public final class EmbeddedTeacher {
                     recipe.training().sequenceLength(), 8, 0, cancellation);
             LanguageModelMetrics unigram = UnigramBaseline.evaluate(train, validation, EmbeddedData.VOCABULARY);
             MultipleChoiceResult nextSentence = MultipleChoiceScorer.score(model, tokenizer, nextSentenceTask(),
-                    cancellation);
+                    cancellation, scored -> { });
             TeacherReport report = new TeacherReport(model.parameterCount(), recipe.tokens(), seconds, metrics,
                     unigram, nextSentence);
             AtomicDirectory.write(dir, "embedded teacher", Overwrite.TOPIARY_OUTPUT, tmp -> {

@@ -9,6 +9,7 @@ import dev.topiary.llama.Llama;
 import dev.topiary.train.LanguageModelLoss;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Zero-shot multiple-choice scoring by log-likelihood, as lm-evaluation-harness does it: each choice is scored by
@@ -25,8 +26,12 @@ public final class MultipleChoiceScorer {
 
     private MultipleChoiceScorer() {}
 
+    /**
+     * Scores every item of {@code task}; {@code scored} hears the count of items scored after each pass (the last
+     * report is the task's size), and {@code cancellation} is checked before each pass.
+     */
     public static MultipleChoiceResult score(Llama model, Tokenizer tokenizer, MultipleChoiceTask task,
-            Cancellation cancellation) {
+            Cancellation cancellation, IntConsumer scored) {
         int right = 0;
         int rightNormalized = 0;
         // Items of similar lengths share a pass, so little of it is padding; the order does not change the counts.
@@ -58,6 +63,7 @@ public final class MultipleChoiceScorer {
                 right += best == item.answer() ? 1 : 0;
                 rightNormalized += bestNormalized == item.answer() ? 1 : 0;
             }
+            scored.accept(first + pass.size());
         }
         int n = items.size();
         return new MultipleChoiceResult(task.name(), right / (double) n, rightNormalized / (double) n, n);

@@ -11,6 +11,7 @@ import dev.topiary.llama.LlamaLayout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Sequential GPTQ for a whole {@link Llama}: runs calibration token batches through the model, accumulates the
@@ -30,19 +31,37 @@ public final class GptqCalibration {
     private GptqCalibration() {}
 
     /**
+     * How far a calibration has come: {@code done} of {@code total} groups of weights sharing an input (four per
+     * layer: q/k/v, o, gate/up, down), the last one {@code group}, e.g. {@code "layer 3 gate/up"}.
+     */
+    public record Reached(int done, int total, String group) {}
+
+    /** {@link #quantize(Llama, QuantScheme, List, Consumer)} without progress reports. */
+    public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches) {
+        return quantize(model, scheme, batches, reached -> { });
+    }
+
+    /**
      * Quantizes every linear weight of {@code model} with GPTQ calibrated on {@code batches} (token ids
-     * {@code [B, T]} each); {@code model} is left as it was.
+     * {@code [B, T]} each); {@code model} is left as it was. {@code progress} hears of the start (0 done) and of each
+     * group of weights when it is quantized; an exception it throws (a cancellation) stops the work there.
      *
      * @throws TopiaryException when there are no batches, or a batch is not usable by the model
      */
-    public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches) {
+    public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches,
+            Consumer<Reached> progress) {
         if (batches.isEmpty()) {
             throw new TopiaryException("GPTQ needs at least one calibration batch of token ids, got none");
         }
         Map<String, QuantizedTensor> quantized = new LinkedHashMap<>();
+        int layers = model.config().numHiddenLayers();
+        int total = layers * GROUPS_PER_LAYER;
+        progress.accept(new Reached(0, total, "layer 0 " + GROUP_NAMES.get(0)));
+        int done = 0;
         try (NDManager dequantized = model.manager().newSubManager()) {
             Map<String, NDArray> prefix = new LinkedHashMap<>();
-            for (int layer = 0; layer < model.config().numHiddenLayers(); layer++) {
+            for (int layer = 0; layer < layers; layer++) {
+                int index = 0;
                 for (Map.Entry<Site, List<String>> group : groups(layer).entrySet()) {
                     int columns = (int) model.parameters().get(group.getValue().get(0)).getShape().get(1);
                     try (Llama view = model.withParameters(prefix);
@@ -60,11 +79,15 @@ public final class GptqCalibration {
                             }
                         }
                     }
+                    progress.accept(new Reached(++done, total, "layer " + layer + " " + GROUP_NAMES.get(index++)));
                 }
             }
         }
         return ModelQuantizer.assemble(model, scheme, quantized);
     }
+
+    private static final int GROUPS_PER_LAYER = 4;
+    private static final List<String> GROUP_NAMES = List.of("q/k/v", "o", "gate/up", "down");
 
     /** Layer {@code layer}'s linear weights by the input they read, in the order the layer computes them. */
     private static Map<Site, List<String>> groups(int layer) {

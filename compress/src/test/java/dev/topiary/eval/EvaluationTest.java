@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -74,8 +75,10 @@ class EvaluationTest {
         try (NDManager manager = Engines.engine().newBaseManager();
                 Llama model = bigram.toModel(manager);
                 Tokenizer tokenizer = byteTokenizer(dir)) {
+            List<Integer> scored = new ArrayList<>();
             MultipleChoiceResult result = MultipleChoiceScorer.score(model, tokenizer,
-                    new MultipleChoiceTask("hand", items), Cancellation.none());
+                    new MultipleChoiceTask("hand", items), Cancellation.none(), scored::add);
+            assertEquals(List.of(4), scored, "one pass of 4 items, reported when done");
             assertEquals(right / 4.0, result.accuracy());
             assertEquals(rightNormalized / 4.0, result.normalizedAccuracy());
             assertEquals(4, result.items());

@@ -10,11 +10,14 @@ import java.util.UUID;
 
 /**
  * The DSL's progress as bars in the running cell: one output per task, replaced in place through its display id
- * at most every {@value #UPDATE_MILLIS} ms (and always at the end), with a plain-text line for consoles.
+ * at most every {@value #UPDATE_MILLIS} ms (and always at the end), with a plain-text line for consoles. A task
+ * gets its bar at its first report after it has run {@value #SHOW_AFTER_MILLIS} ms, so quick work (a
+ * {@code loss(...)}, a few steps) leaves no bar behind.
  */
 final class ProgressBars implements ProgressListener {
 
     static final long UPDATE_MILLIS = 250;
+    static final long SHOW_AFTER_MILLIS = 2000;
 
     private final CellOutput output;
     private final Map<String, Bar> bars = new HashMap<>();
@@ -27,6 +30,7 @@ final class ProgressBars implements ProgressListener {
         final String displayId = "progress-" + UUID.randomUUID();
         long lastUpdate;
         long lastDone;
+        boolean shown;
         final long started = System.nanoTime();
     }
 
@@ -35,11 +39,16 @@ final class ProgressBars implements ProgressListener {
         Bar bar = bars.get(progress.task());
         long now = System.nanoTime();
         if (bar == null || progress.done() < bar.lastDone) {
-            // A task seen for the first time, or started again: a new bar.
+            // A task seen for the first time, or started again: a new bar, shown once the task has taken a while.
             bar = new Bar();
             bars.put(progress.task(), bar);
-            bar.lastUpdate = now;
-            output.display(bundle(progress, 0), bar.displayId);
+        }
+        if (!bar.shown) {
+            if (now - bar.started >= SHOW_AFTER_MILLIS * 1_000_000) {
+                bar.shown = true;
+                bar.lastUpdate = now;
+                output.display(bundle(progress, (now - bar.started) / 1e9), bar.displayId);
+            }
         } else if (progress.finished() || now - bar.lastUpdate >= UPDATE_MILLIS * 1_000_000) {
             bar.lastUpdate = now;
             output.updateDisplay(bundle(progress, (now - bar.started) / 1e9), bar.displayId);
