@@ -77,6 +77,17 @@ class KernelRobustness(unittest.TestCase):
                          [m["content"] for m in outputs])
         self.assert_alive()
 
+    def test_a_failure_inside_an_earlier_cells_method_names_that_cell_then_the_caller(self):
+        reply, _ = self.run_cell('int twice(String s) {\n    int n = Integer.parseInt(s);\n    return 2 * n;\n}')
+        self.assertEqual("ok", reply["status"])
+        defined = reply["execution_count"]
+        reply, _ = self.run_cell('int x = 1;\ntwice("nope");')
+        self.assertEqual("error", reply["status"])
+        self.assertIn("Cell [%d] line 2" % defined, reply["traceback"][0])
+        self.assertIn("Integer.parseInt(s)", reply["traceback"][0])
+        self.assertIn("Called from cell line 2", reply["traceback"][1])
+        self.assertIn('twice("nope")', reply["traceback"][1])
+
     def test_an_endless_loop_is_interrupted_and_variables_survive(self):
         self.run_cell("String kept = \"still here\";")
         reply, _, latency = self.interrupt_after("while (true) { }", 2)

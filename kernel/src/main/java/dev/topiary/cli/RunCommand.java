@@ -45,7 +45,8 @@ final class RunCommand implements Callable<Integer> {
         NotebookRun.Outcome outcome = NotebookRun.run(notebook, values, target, spec.commandLine().getOut(),
                 spec.commandLine().getErr());
         if (!outcome.succeeded()) {
-            throw new TopiaryException("cell " + outcome.failedCell() + " (" + outcome.failedSource() + ") failed: "
+            throw new TopiaryException("[cell " + outcome.failedCell() + "/" + outcome.codeCells() + "] ("
+                    + outcome.failedSource() + ") failed: "
                     + outcome.error().name() + ": " + outcome.error().message() + "; the executed notebook is "
                     + target);
         }

@@ -23,7 +23,18 @@ final class ErrorReport {
     static final int LIBRARY_FRAMES = 8;
 
     /** Where a snippet sits: its cell's text and its offset in the cell. */
-    record Location(String cell, int offset) {}
+    /**
+     * Where a snippet's code lives: its cell's text and the snippet's offset in it, the cell's number (null when
+     * unnumbered), and whether it is the cell now running.
+     */
+    record Location(String cell, int offset, Integer number, boolean current) {
+
+        /** "cell line 3" in the running cell, "cell [2] line 3" in an earlier one. */
+        String line(int line) {
+            return current ? "cell line " + line
+                    : number != null ? "cell [" + number + "] line " + line : "an earlier cell's line " + line;
+        }
+    }
 
     private ErrorReport() {}
 
@@ -82,6 +93,8 @@ final class ErrorReport {
         List<String> lines = new ArrayList<>();
         List<String> frames = new ArrayList<>();
         String userLine = null;
+        String callerLine = null;
+        boolean failedInThisCell = false;
         int library = 0;
         for (StackTraceElement frame : exception.getStackTrace()) {
             String file = frame.getFileName();
@@ -93,10 +106,15 @@ final class ErrorReport {
                 }
                 int line = lineOf(where.cell(), where.offset()) + Math.max(0, frame.getLineNumber() - 1);
                 String text = lineText(where.cell(), line).strip();
+                String named = where.line(line);
                 if (userLine == null) {
-                    userLine = BOLD + "Cell line " + line + ": " + RESET + text;
+                    userLine = BOLD + Character.toUpperCase(named.charAt(0)) + named.substring(1) + ": " + RESET + text;
+                    failedInThisCell = where.current();
+                } else if (callerLine == null && !failedInThisCell && where.current()) {
+                    // The failing code lives in an earlier cell; say where this cell called it.
+                    callerLine = BOLD + "Called from " + named + ": " + RESET + text;
                 }
-                frames.add("  at cell line " + line + ": " + text);
+                frames.add("  at " + named + ": " + text);
             } else if (isInternal(frame)) {
                 continue;
             } else if (library++ < LIBRARY_FRAMES && userLine == null) {
@@ -105,6 +123,9 @@ final class ErrorReport {
         }
         if (userLine != null) {
             lines.add(userLine);
+        }
+        if (callerLine != null) {
+            lines.add(callerLine);
         }
         lines.add(BOLD_RED + name + ": " + RESET + message);
         lines.addAll(frames);

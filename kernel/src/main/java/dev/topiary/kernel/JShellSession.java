@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import jdk.jshell.EvalException;
@@ -51,8 +52,14 @@ public final class JShellSession implements AutoCloseable {
     private volatile CellOutput output;
     private volatile Path notebookDirectory = Path.of("").toAbsolutePath();
 
-    /** Where a snippet came from: its cell's text and its offset in it. */
-    private record SnippetSource(String cell, int offset) {}
+    /** One run of a cell: a unique id, and the cell's number where the client numbers cells (In [n]), else null. */
+    private record CellRun(long id, Integer number) {}
+
+    /** Where a snippet came from: its cell's text, its offset in it, and the run that defined it. */
+    private record SnippetSource(String cell, int offset, CellRun run) {}
+
+    private final AtomicLong runs = new AtomicLong();
+    private volatile CellRun current = new CellRun(0, null);
 
     /**
      * A session with the libraries found on the kernel's class path (see {@link KernelLibrary#load}; one that
@@ -166,6 +173,15 @@ public final class JShellSession implements AutoCloseable {
      * interrupted). Magics ({@code %time}, {@code %maven}, {@code /vars} ...) run in their place in the cell.
      */
     public CellResult execute(String code, CellOutput output) {
+        return execute(code, null, output);
+    }
+
+    /**
+     * As {@link #execute(String, CellOutput)}, for the cell numbered {@code number} (Jupyter's execution count, the
+     * n of In [n]; null when the cell has none): a traceback through code this cell defines names it by that number.
+     */
+    public CellResult execute(String code, Integer number, CellOutput output) {
+        current = new CellRun(runs.incrementAndGet(), number);
         CellOutput ordered = streams.ordered(output);
         this.output = ordered;
         return magics.execute(code, ordered);
@@ -199,7 +215,7 @@ public final class JShellSession implements AutoCloseable {
                         continue;
                     }
                     Snippet snippet = event.snippet();
-                    sources.put(snippet.id(), new SnippetSource(code, start));
+                    sources.put(snippet.id(), new SnippetSource(code, start, current));
                     if (event.status() == Snippet.Status.REJECTED) {
                         return CellResult.failed(ErrorReport.compileError(code, start, source,
                                 shell.diagnostics(snippet).collect(Collectors.toList())));
@@ -237,7 +253,8 @@ public final class JShellSession implements AutoCloseable {
         }
         return ErrorReport.exception((EvalException) exception, raw, id -> {
             SnippetSource s = sources.get(id);
-            return s == null ? null : new ErrorReport.Location(s.cell(), s.offset());
+            return s == null ? null : new ErrorReport.Location(s.cell(), s.offset(), s.run().number(),
+                    s.run().id() == current.id());
         });
     }
 

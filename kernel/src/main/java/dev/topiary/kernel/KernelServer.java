@@ -112,7 +112,7 @@ public final class KernelServer {
             output.publish(MessageType.PUBLISH_EXECUTE_INPUT, Map.of("code", request.getCode(),
                     "execution_count", count));
         }
-        CellResult result = session.execute(request.getCode(), output);
+        CellResult result = session.execute(request.getCode(), store ? count : null, output);
         if (result.succeeded()) {
             if (result.value() != null && !silent) {
                 Map<String, Object> content = IopubOutput.content(result.value(), null);

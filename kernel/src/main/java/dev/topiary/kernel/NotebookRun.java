@@ -38,7 +38,12 @@ public final class NotebookRun {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** How the run ended: the failing cell's number (1-based among all cells) and error, or none. */
-    public record Outcome(int failedCell, String failedSource, CellResult.Error error) {
+    /**
+     * @param failedCell the number of the code cell that failed, as the run counts them ({@code [cell n/m]}) and the
+     *     executed notebook numbers them (In [n]); 0 when none did
+     * @param codeCells the notebook's code cells
+     */
+    public record Outcome(int failedCell, int codeCells, String failedSource, CellResult.Error error) {
         public boolean succeeded() {
             return error == null;
         }
@@ -106,18 +111,18 @@ public final class NotebookRun {
             outputs.startCell(cell.putArray("outputs"));
             terminal.printf(Locale.ROOT, "[cell %d/%d] %s%n", count, codeCells, firstLine(source));
             cell.put("execution_count", count);
-            CellResult result = session.execute(source, outputs);
+            CellResult result = session.execute(source, count, outputs);
             if (!result.succeeded()) {
                 outputs.error(result.error());
                 outputs.echoUnechoed();
-                return new Outcome(i + 1, firstLine(source), result.error());
+                return new Outcome(count, codeCells, firstLine(source), result.error());
             }
             if (result.value() != null) {
                 outputs.result(result.value(), count);
             }
         }
         outputs.echoUnechoed();
-        return new Outcome(0, null, null);
+        return new Outcome(0, codeCells, null, null);
     }
 
     /**

@@ -94,12 +94,13 @@ class RunCommandTest {
         Path out = dir.resolve("out").resolve("failed.ipynb");
         CommandRun r = CommandRun.run("run", nb.toString(), "-p", "steps=5", "--out", out.toString());
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("cell 7 (if (steps > 4) throw new IllegalStateException")
+        assertTrue(r.err().contains("[cell 6/7] (if (steps > 4) throw new IllegalStateException")
                 && r.err().contains("IllegalStateException: too many steps: 5"), r.err());
         JsonNode cells = new ObjectMapper().readTree(out.toFile()).get("cells");
         JsonNode error = cells.get(6).get("outputs").get(0);
         assertEquals("error", error.get("output_type").asText());
         assertEquals("too many steps: 5", error.get("evalue").asText());
+        assertEquals(6, cells.get(6).get("execution_count").asInt(), "the number the failure message gives");
         assertTrue(cells.get(7).get("execution_count").isNull(), "later cells are not run");
         validates(out);
     }

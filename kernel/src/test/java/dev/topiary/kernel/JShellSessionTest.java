@@ -82,23 +82,30 @@ class JShellSessionTest {
 
     @Test
     void anExceptionShowsTheUsersLineFirstWithoutInternals() {
-        CellResult r = run("""
+        CellResult r = session.execute("""
                 int[] values = {1, 2};
                 void explode(int i) {
                     throw new IllegalStateException("bad value " + i);
                 }
-                """, new RecordingOutput());
+                """, 3, new RecordingOutput());
         assertTrue(r.succeeded(), String.valueOf(r.error()));
-        r = run("int total = 0;\nexplode(values[1]);", new RecordingOutput());
+        r = session.execute("int total = 0;\nexplode(values[1]);", 4, new RecordingOutput());
         assertFalse(r.succeeded());
         assertEquals("IllegalStateException", r.error().name());
         assertEquals("bad value 2", r.error().message());
         List<String> tb = r.error().traceback();
-        assertTrue(tb.get(0).contains("Cell line 3") && tb.get(0).contains("throw new IllegalStateException"),
+        // The failing line lives in cell [3], which defined explode; then where this cell called it.
+        assertTrue(tb.get(0).contains("Cell [3] line 3") && tb.get(0).contains("throw new IllegalStateException"),
+                tb.toString());
+        assertTrue(tb.get(1).contains("Called from cell line 2") && tb.get(1).contains("explode(values[1]);"),
                 tb.toString());
         assertTrue(tb.stream().anyMatch(l -> l.contains("cell line 2: explode(values[1]);")), tb.toString());
         assertTrue(tb.stream().noneMatch(l -> l.contains("jdk.jshell") || l.contains("reflect")
                 || l.contains("dev.topiary.kernel")), tb.toString());
+        // Failing in the running cell itself: its line, and no caller line.
+        r = session.execute("int a = 1;\nint b = values[5];", 5, new RecordingOutput());
+        assertTrue(r.error().traceback().get(0).contains("Cell line 2"), r.error().traceback().toString());
+        assertTrue(r.error().traceback().stream().noneMatch(l -> l.contains("Called from")));
     }
 
     @Test
