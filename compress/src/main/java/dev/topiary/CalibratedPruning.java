@@ -54,6 +54,13 @@ public sealed class CalibratedPruning permits Pruning {
         return calibration;
     }
 
+    /** The model pruned and the calibration its importance is measured on. */
+    @Override
+    public String toString() {
+        return String.format(java.util.Locale.ROOT, "pruning of %s (%,d parameters), calibrated on %s",
+                model.lineage().summary(), model.parameterCount(), calibration);
+    }
+
     /** Minitron importance of every channel, head, neuron and layer, measured on the calibration data. */
     public ImportanceScores importance() {
         return importance(false);

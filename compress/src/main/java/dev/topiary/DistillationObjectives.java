@@ -23,7 +23,7 @@ final class DistillationObjectives {
         }
         logits(teacher, student, run).checkStudent(student.config());
         if (run.quantizationAware() != null) {
-            quantizationAwareScheme(run).checkFits(student.config());
+            quantizationAwareScheme(run, student).checkFits(student.config());
         }
     }
 
@@ -31,12 +31,15 @@ final class DistillationObjectives {
     static Objective build(Model teacher, Model student, Distillation run) {
         Objective objective = logits(teacher, student, run);
         return run.quantizationAware() == null ? objective
-                : new QuantizationAwareObjective(objective, quantizationAwareScheme(run));
+                : new QuantizationAwareObjective(objective, quantizationAwareScheme(run, student));
     }
 
-    /** The scheme quantization-aware distillation fake-quantizes to: INT4 in the default groups of 128. */
-    static QuantScheme quantizationAwareScheme(Distillation run) {
-        return run.quantizationAware().scheme();
+    /**
+     * The scheme quantization-aware distillation fake-quantizes {@code student} to: the precision's default, INT4's
+     * groups of 128 made to fit the student ({@link QuantScheme#fittedTo}).
+     */
+    static QuantScheme quantizationAwareScheme(Distillation run, Model student) {
+        return run.quantizationAware().scheme().fittedTo(student.config());
     }
 
     private static DistillationObjective logits(Model teacher, Model student, Distillation run) {

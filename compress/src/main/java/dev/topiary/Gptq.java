@@ -70,6 +70,11 @@ public record Gptq(QuantScheme scheme, Calibration calibration) implements Quant
     }
 
     @Override
+    public Gptq withScheme(QuantScheme other) {
+        return new Gptq(other, calibration);
+    }
+
+    @Override
     public PackedModel pack(Llama source, Monitor monitor) {
         try (Corpus.Opened data = calibration.data().open();
                 NDManager manager = source.manager().newSubManager()) {

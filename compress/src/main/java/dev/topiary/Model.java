@@ -175,11 +175,15 @@ public final class Model extends LanguageModel {
      * calibrated on the model's default corpus unless given data), stored packed; it computes with the dequantized
      * weights.
      *
-     * @throws TopiaryException before any work when an INT4 group size does not divide every linear layer's input
-     *     size, or GPTQ has no data
+     * <p>INT4's default groups of 128 ({@code quantize(INT4)}, {@code Gptq.of(INT4)}) become the largest power-of-two
+     * group that divides every linear layer's input size when 128 does not, e.g. 32 for a student pruned to hidden
+     * 160; the quantized model and its recipe show the group used.
+     *
+     * @throws TopiaryException before any work when a scheme's groups do not divide every linear layer's input size,
+     *     or GPTQ has no data
      */
     public QuantizedModel quantize(QuantizeStep method) {
-        return method.resolve(defaults()).apply(this);
+        return method.resolve(defaults()).fittedTo(config()).apply(this);
     }
 
     // ------------------------------------------------------------------------------------------------------ inspection

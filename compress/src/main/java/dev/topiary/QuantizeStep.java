@@ -3,6 +3,7 @@ package dev.topiary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.llama.Llama;
+import dev.topiary.llama.LlamaConfig;
 import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
 import java.lang.ref.Reference;
@@ -22,6 +23,19 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
 
     /** This step with what it left to the model's defaults (GPTQ's calibration data) filled in. */
     QuantizeStep resolve(ModelDefaults defaults);
+
+    /** This step with another scheme, the rest (GPTQ's calibration) as it is. */
+    QuantizeStep withScheme(QuantScheme scheme);
+
+    /**
+     * This step for a model {@code c}: INT4's default groups of 128 become the largest power-of-two group that
+     * divides the model's input sizes when 128 does not ({@link QuantScheme#fittedTo}); the recipe records the group
+     * used.
+     */
+    default QuantizeStep fittedTo(LlamaConfig c) {
+        QuantScheme fitted = scheme().fittedTo(c);
+        return fitted.equals(scheme()) ? this : withScheme(fitted);
+    }
 
     /** The packed weights of {@code source}. */
     PackedModel pack(Llama source, Monitor monitor);

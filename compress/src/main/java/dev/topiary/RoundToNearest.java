@@ -24,6 +24,11 @@ public record RoundToNearest(QuantScheme scheme) implements QuantizeStep {
     }
 
     @Override
+    public RoundToNearest withScheme(QuantScheme other) {
+        return new RoundToNearest(other);
+    }
+
+    @Override
     public PackedModel pack(Llama source, Monitor monitor) {
         return ModelQuantizer.quantize(source, scheme);
     }

@@ -226,6 +226,23 @@ class ModelTest {
     }
 
     @Test
+    void int4sDefaultGroupsFitAModelTheyDoNotDivide() {
+        // The small teacher's hidden 64 and FFN 224 are not multiples of 128: INT4 takes groups of 32, the largest
+        // power of two dividing 64, 64 and 224, by round-to-nearest, by GPTQ and in quantization-aware distillation.
+        try (QuantizedModel rtn = quietly(() -> teacher.quantize(INT4));
+                QuantizedModel gptq = quietly(() -> teacher.quantize(Gptq.of(INT4).withCalibration(
+                        Calibration.defaults().withSamples(2).withBatch(1, 64))))) {
+            assertEquals(QuantScheme.int4(32), rtn.scheme());
+            assertEquals(QuantScheme.int4(32), gptq.scheme());
+            assertTrue(rtn.lineage().toJson().toString().contains("\"group_size\":32"), rtn.lineage().toJson().toString());
+        }
+        try (Model student = quietly(() -> teacher.distill(teacher, Distillation.steps(1).withBatch(2, 64)
+                .withQuantizationAware(INT4)))) {
+            assertTrue(Double.isFinite(student.history().get(0).loss()));
+        }
+    }
+
+    @Test
     void sparsityAndDepthMethodsReportWhatTheyDid() {
         try (Model sparse = teacher.prune().magnitude(0.5);
                 Model twoFour = quietly(() -> teacher.prune().withSamples(8).twoFour());
@@ -247,8 +264,6 @@ class ModelTest {
             assertTrue(student.lineage().toJson().toString().contains("\"quantization_aware\":\"INT8\""));
             assertTrue(student.history().size() == 3 && Double.isFinite(student.history().get(2).loss()));
         }
-        fails(() -> teacher.distill(teacher, Distillation.steps(1).withQuantizationAware(INT4)),
-                "groups of 128 must divide every linear layer's input size");
     }
 
     @Test
@@ -272,7 +287,8 @@ class ModelTest {
         fails(() -> teacher.prune().magnitude(1), "sparsity must be in [0, 1)");
         fails(() -> teacher.prune().drop(2), "cannot drop layer 2");
         fails(() -> teacher.prune().withSamples(100_000).width(0.5), "fewer than the 100000 x 256");
-        fails(() -> teacher.quantize(INT4), "groups of 128 must divide every linear layer's input size");
+        fails(() -> teacher.quantize(QuantScheme.int4(96)), "groups of 96 must divide every linear layer's input size");
+        fails(() -> teacher.quantize(QuantScheme.q4_k()), "e.g. QuantScheme.q4_1()");
         LlamaConfig otherVocabulary = SMALL.config().toBuilder().setVocabSize(300).optBosTokenId(0)
                 .optEosTokenIds(List.of(1)).build();
         try (Model stranger = Model.random(otherVocabulary, 1)) {

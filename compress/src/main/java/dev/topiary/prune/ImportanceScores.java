@@ -106,20 +106,30 @@ public final class ImportanceScores implements HtmlRenderable {
         return s.toString().stripTrailing();
     }
 
-    /** One row per layer: its distance, loss increase when measured, and the ranges of head and neuron scores. */
+    /**
+     * One row per layer: its distance, its loss increase (a column only when measured), and the ranges of head and
+     * neuron scores.
+     */
     @Override
     public String toHtml() {
         List<List<?>> rows = new ArrayList<>();
         for (int l = 0; l < layers(); l++) {
-            rows.add(List.of(l, String.format(Locale.ROOT, "%.4f", layerCosineDistance[l]),
-                    layerLossIncrease == null ? "" : String.format(Locale.ROOT, "%+.4f", layerLossIncrease[l]),
-                    String.format(Locale.ROOT, "%.3g .. %.3g", min(heads[l]), max(heads[l])),
-                    String.format(Locale.ROOT, "%.3g .. %.3g", min(neurons[l]), max(neurons[l]))));
+            List<Object> row = new ArrayList<>(List.of(l, String.format(Locale.ROOT, "%.4f", layerCosineDistance[l])));
+            if (layerLossIncrease != null) {
+                row.add(String.format(Locale.ROOT, "%+.4f", layerLossIncrease[l]));
+            }
+            row.add(String.format(Locale.ROOT, "%.3g .. %.3g", min(heads[l]), max(heads[l])));
+            row.add(String.format(Locale.ROOT, "%.3g .. %.3g", min(neurons[l]), max(neurons[l])));
+            rows.add(row);
         }
+        List<String> columns = new ArrayList<>(List.of("layer", "1 - cos"));
+        if (layerLossIncrease != null) {
+            columns.add("loss increase");
+        }
+        columns.addAll(List.of("heads", "neurons"));
         return Html.section(String.format(Locale.ROOT, "importance from %,d calibration tokens (%d hidden channels,"
                 + " %.3g .. %.3g)", calibrationTokens, embeddingChannels.length, min(embeddingChannels),
-                max(embeddingChannels)), Html.table(List.of("layer", "1 - cos", "loss increase", "heads", "neurons"),
-                rows));
+                max(embeddingChannels)), Html.table(columns, rows));
     }
 
     private static float min(float[] a) {

@@ -223,6 +223,27 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         }
     }
 
+    /**
+     * This scheme for a model {@code c}: {@link #INT4}, whose default groups of {@value #DEFAULT_GROUP_SIZE} do not
+     * divide every linear layer's input size of a width-pruned model (hidden 160, say), becomes INT4 in the largest
+     * power-of-two group that does (32 there), so that {@code quantize(INT4)} works on any model whose sizes are
+     * even; every other scheme, and INT4 where its groups fit or no even group does, stays as it is.
+     */
+    default QuantScheme fittedTo(LlamaConfig c) {
+        if (!equals(INT4)) {
+            return this;
+        }
+        int divisor = 0;
+        for (int in : new int[] {c.hiddenSize(), c.numAttentionHeads() * c.headDim(), c.intermediateSize()}) {
+            divisor = BigInteger.valueOf(divisor).gcd(BigInteger.valueOf(in)).intValue();
+        }
+        if (divisor % DEFAULT_GROUP_SIZE == 0) {
+            return this;
+        }
+        int group = Integer.lowestOneBit(divisor);
+        return group >= 2 ? int4(group) : this;
+    }
+
     /** Packed bytes of a weight {@code [rows, columns]}. */
     default int dataBytes(int rows, int columns) {
         return (int) ((long) rows * columns / codesPerByte());
