@@ -146,6 +146,23 @@ class MagicsTest {
         assertTrue(session.execute("/vars", out).succeeded());
         assertTrue(out.stream("stdout").contains("int counter = 3"), out.stream("stdout"));
         assertTrue(out.stream("stdout").contains("String label = \"x\""), out.stream("stdout"));
+        // One line per variable: a multi-line value shows its first line; temporaries only with -all.
+        session.execute("String poem = \"first line\\nsecond line\";\n\"a temporary\".length()", new RecordingOutput());
+        out = new RecordingOutput();
+        assertTrue(session.execute("/vars", out).succeeded());
+        String vars = out.stream("stdout");
+        assertTrue(vars.contains("String poem = \"first line\\nsecond line\"")
+                || vars.contains("String poem = \"first line"), vars);
+        assertTrue(vars.lines().noneMatch(l -> l.contains("$")), vars);
+        assertEquals(vars.lines().count(), vars.lines().filter(l -> l.startsWith("|    ")).count(), vars);
+        out = new RecordingOutput();
+        session.execute("/vars -all", out);
+        assertTrue(out.stream("stdout").contains("int $"), out.stream("stdout"));
+        session.execute("String wide = \"x\".repeat(200);", new RecordingOutput());
+        out = new RecordingOutput();
+        session.execute("/vars", out);
+        String wide = out.stream("stdout").lines().filter(l -> l.contains(" wide = ")).findFirst().orElseThrow();
+        assertTrue(wide.endsWith(" ...") && wide.length() < 120, wide);
         out = new RecordingOutput();
         session.execute("%jshell /methods", out);
         assertTrue(out.stream("stdout").contains("void bump(int)"), out.stream("stdout"));

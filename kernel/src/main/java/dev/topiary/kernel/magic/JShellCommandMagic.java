@@ -11,13 +11,18 @@ import jdk.jshell.Snippet;
 
 /**
  * JShell's own commands, as {@code %jshell /vars} or a bare line {@code /vars}: {@code /vars}, {@code /methods},
- * {@code /types}, {@code /imports}, {@code /list} and {@code /drop NAME}.
+ * {@code /types}, {@code /imports}, {@code /list} and {@code /drop NAME}. {@code /vars} gives one line per variable,
+ * its value's first line cut to {@value #VALUE_WIDTH} characters, and leaves out the temporaries JShell names
+ * {@code $1}, {@code $2}, ... ({@code /vars -all} shows them too).
  */
 public final class JShellCommandMagic implements Magic {
 
     /** The commands it understands, for help and completion. */
     public static final List<String> COMMANDS = List.of("/vars", "/methods", "/types", "/imports", "/list",
             "/drop");
+
+    /** Characters of a value {@code /vars} shows. */
+    static final int VALUE_WIDTH = 80;
 
     @Override
     public String name() {
@@ -40,8 +45,9 @@ public final class JShellCommandMagic implements Magic {
             return drop(shell, argument, output);
         }
         String text = switch (command) {
-            case "/vars" -> lines(shell.variables().filter(v -> isActive(shell, v))
-                    .map(v -> "|    " + v.typeName() + " " + v.name() + " = " + shell.varValue(v)));
+            case "/vars" -> lines(shell.variables().filter(v -> isActive(shell, v)
+                            && (argument.equals("-all") || !v.name().startsWith("$")))
+                    .map(v -> "|    " + v.typeName() + " " + v.name() + " = " + shortValue(shell.varValue(v))));
             case "/methods" -> lines(shell.methods().filter(m -> isActive(shell, m))
                     .map(m -> "|    " + method(m.name(), m.signature())));
             case "/types" -> lines(shell.types().filter(t -> isActive(shell, t))
@@ -60,6 +66,18 @@ public final class JShellCommandMagic implements Magic {
         }
         output.stream("stdout", text);
         return CellResult.ok(null);
+    }
+
+    /** A value's first line, at most {@link #VALUE_WIDTH} characters, marked with "..." where cut. */
+    static String shortValue(String value) {
+        String stripped = value.strip();
+        int newline = stripped.indexOf('\n');
+        String first = newline < 0 ? stripped : stripped.substring(0, newline).stripTrailing();
+        boolean cut = newline >= 0 || first.length() > VALUE_WIDTH;
+        if (first.length() > VALUE_WIDTH) {
+            first = first.substring(0, VALUE_WIDTH);
+        }
+        return cut ? first + " ..." : first;
     }
 
     /** {@code void explode(int)} from JShell's name and signature {@code (int)void}. */
