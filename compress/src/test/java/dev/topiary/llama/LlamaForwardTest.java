@@ -88,9 +88,12 @@ class LlamaForwardTest {
                 assertEquals(t, cache.length());
                 cached[t] = model.forward(m.create(new int[] {IDS[t]}, new Shape(1, 1)), cache).toFloatArray();
             }
+            // One position at a time and the whole sequence at once reduce in different orders in fp32: up to
+            // 1.1e-5 apart on logits near 1.5 on one AMD EPYC host, so the bound is 3e-5 relative to max(1, |logit|).
             for (int t = 0; t < IDS.length; t++) {
                 for (int v = 0; v < vocab; v++) {
-                    assertEquals(full[t][v], cached[t][v], 1e-5, name + ": position " + t + ", token " + v);
+                    assertEquals(full[t][v], cached[t][v], 3e-5 * Math.max(1, Math.abs(full[t][v])),
+                            name + ": position " + t + ", token " + v);
                 }
             }
         }
