@@ -1,9 +1,12 @@
 package dev.topiary;
 
 import dev.topiary.llama.Llama;
+import dev.topiary.llama.LlamaConfig;
 import dev.topiary.prune.ImportanceEstimator;
 import dev.topiary.prune.ImportanceScores;
+import dev.topiary.prune.ImportanceSelection;
 import dev.topiary.prune.PruningPlan;
+import dev.topiary.prune.WidthCut;
 import java.lang.ref.Reference;
 import java.util.List;
 
@@ -82,6 +85,24 @@ public sealed class CalibratedPruning permits Pruning {
     /** What {@link #width(int, int, int)} would produce, from the architecture alone. */
     public PruningPlan planWidth(int hidden, int ffn, int heads) {
         return PruningPlan.width(model.config(), hidden, ffn, heads);
+    }
+
+    /**
+     * What {@link #width(double)} keeps and cuts, unit by unit, with the importance it ranks them by (measured on
+     * this pruning's calibration once, and shared with the pruning itself).
+     */
+    public WidthCut selectWidth(double keepFraction) {
+        return selectWidth(planWidth(keepFraction).target());
+    }
+
+    /** What {@link #width(int, int, int)} keeps and cuts. */
+    public WidthCut selectWidth(int hidden, int ffn, int heads) {
+        return selectWidth(planWidth(hidden, ffn, heads).target());
+    }
+
+    private WidthCut selectWidth(LlamaConfig target) {
+        ImportanceScores scores = estimate(resolved(), false);
+        return new WidthCut(ImportanceSelection.width(scores, model.config(), target), scores);
     }
 
     /** What {@link #depth(double)} would produce, from the architecture alone. */

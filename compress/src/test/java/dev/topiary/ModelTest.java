@@ -13,6 +13,7 @@ import dev.topiary.embedded.TestCache;
 import dev.topiary.llama.LlamaConfig;
 import dev.topiary.llama.LlamaLayout;
 import dev.topiary.llama.LlamaPresets;
+import dev.topiary.prune.WidthCut;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.train.LearningRateSchedule;
 import dev.topiary.train.TrainingOptions;
@@ -240,6 +241,47 @@ class ModelTest {
                 .withQuantizationAware(INT4)))) {
             assertTrue(Double.isFinite(student.history().get(0).loss()));
         }
+    }
+
+    @Test
+    void selectWidthShowsWhatWidthPruningKeepsAndCuts(@TempDir Path dir) throws java.io.IOException {
+        CalibratedPruning pruning = teacher.prune().withSamples(8);
+        WidthCut cut = quietly(() -> pruning.selectWidth(0.5));
+        try (Model pruned = quietly(() -> pruning.width(0.5))) {
+            assertEquals(pruned.config(), cut.selection().prunedConfig());
+            // The pruned embedding is the teacher's at the kept channels, in order: the cut is what width() did.
+            int[] kept = cut.selection().hiddenChannels();
+            float[] source = teacher.llama().parameters().get(LlamaLayout.EMBED_TOKENS).toFloatArray();
+            float[] after = pruned.llama().parameters().get(LlamaLayout.EMBED_TOKENS).toFloatArray();
+            int hidden = SMALL.config().hiddenSize();
+            for (int token = 0; token < 50; token++) {
+                for (int k = 0; k < kept.length; k++) {
+                    assertEquals(source[token * hidden + kept[k]], after[token * kept.length + k]);
+                }
+            }
+        }
+        assertEquals(SMALL.config().hiddenSize(), cut.selection().hiddenChannels().length
+                + cut.cutHiddenChannels().length);
+        // Minitron keeps the most important: nothing cut outranks anything kept (hidden channels; each layer's
+        // neurons).
+        for (String kind : List.of("hidden", "neuron")) {
+            for (int layer = kind.equals("hidden") ? -1 : 0; layer < (kind.equals("hidden") ? 0 : 2); layer++) {
+                int l = layer;
+                double maxCut = cut.units().stream().filter(u -> u.kind().equals(kind) && u.layer() == l && !u.kept())
+                        .mapToDouble(WidthCut.Unit::importance).max().orElseThrow();
+                double minKept = cut.units().stream().filter(u -> u.kind().equals(kind) && u.layer() == l && u.kept())
+                        .mapToDouble(WidthCut.Unit::importance).min().orElseThrow();
+                assertTrue(maxCut <= minKept, kind + " layer " + l + ": cut " + maxCut + " > kept " + minKept);
+            }
+            assertTrue(cut.cutShare(kind) > 0 && cut.cutShare(kind) < 0.5, kind + " " + cut.cutShare(kind));
+        }
+        assertTrue(cut.toString().startsWith("width cut: hidden 64 -> "), cut.toString());
+        assertTrue(cut.toHtml().contains("<svg") && cut.toHtml().contains("importance cut"));
+        Path csv = cut.writeCsv(dir.resolve("cut.csv"));
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("kind,layer,index,importance,kept", lines.get(0));
+        assertEquals(cut.units().size() + 1, lines.size());
+        fails(() -> cut.cutShare("layer"), "unknown unit kind 'layer'");
     }
 
     @Test

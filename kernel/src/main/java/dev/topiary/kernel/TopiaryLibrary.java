@@ -30,6 +30,7 @@ public final class TopiaryLibrary implements KernelLibrary {
                 "import dev.topiary.gguf.GgmlType;",
                 "import dev.topiary.prune.ImportanceScores;",
                 "import dev.topiary.prune.PruningPlan;",
+                "import dev.topiary.prune.WidthCut;",
                 "import dev.topiary.llama.GenerationOptions;",
                 "import static dev.topiary.kernel.Notebook.*;",
                 "import static dev.topiary.kernel.LossCurve.withLossCurve;",
