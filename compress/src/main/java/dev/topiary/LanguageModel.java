@@ -338,6 +338,17 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
     /** Bytes the weights take as stored: packed when quantized, else at the compute precision. */
     public abstract long storedBytes();
 
+    /**
+     * Parameters, bytes and bits per weight by part: the token embedding, the LM head, each kind of linear weight
+     * over all layers, the norms.
+     */
+    public SizeBreakdown sizeBreakdown() {
+        return SizeBreakdown.of(config(), this::tensorBytes);
+    }
+
+    /** Bytes tensor {@code name}, of {@code parameters} values, is stored in. */
+    abstract long tensorBytes(String name, long parameters);
+
     /** How the weights are stored, for display: the precision or the compute type. */
     abstract String storage();
 
@@ -372,7 +383,7 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
         properties.put("non-embedding", Html.count(nonEmbeddingParameterCount()));
         properties.put("stored", Html.bytes(storedBytes()) + " (" + storage() + ")");
         properties.put("device", llama().device());
-        return Html.section("Llama model", Html.properties(properties)) + lineage.toHtml();
+        return Html.section("Llama model", Html.properties(properties)) + sizeBreakdown().toHtml() + lineage.toHtml();
     }
 
     // ------------------------------------------------------------------------------------------------ package internals

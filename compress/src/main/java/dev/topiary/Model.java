@@ -195,7 +195,12 @@ public final class Model extends LanguageModel {
 
     @Override
     public long storedBytes() {
-        return parameterCount() * (llama().dataType() == DataType.FLOAT16 ? 2 : 4);
+        return tensorBytes("all", parameterCount());
+    }
+
+    @Override
+    long tensorBytes(String name, long parameters) {
+        return parameters * (llama().dataType() == DataType.FLOAT16 ? 2 : 4);
     }
 
     @Override

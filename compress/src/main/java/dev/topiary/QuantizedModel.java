@@ -8,6 +8,7 @@ import dev.topiary.io.Overwrite;
 import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.quant.QuantizedCheckpoint;
+import dev.topiary.quant.QuantizedTensor;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,6 +63,12 @@ public final class QuantizedModel extends LanguageModel {
     @Override
     public long storedBytes() {
         return weights().packed().storedBytes();
+    }
+
+    @Override
+    long tensorBytes(String name, long parameters) {
+        QuantizedTensor q = weights().packed().quantized().get(name);
+        return q != null ? q.storedBytes() : parameters * Float.BYTES;
     }
 
     @Override

@@ -285,6 +285,30 @@ class ModelTest {
     }
 
     @Test
+    void theSizeBreakdownAccountsForEveryStoredByte() {
+        SizeBreakdown fp32 = teacher.sizeBreakdown();
+        assertEquals(teacher.parameterCount(), fp32.total().parameters());
+        assertEquals(teacher.storedBytes(), fp32.total().bytes());
+        assertEquals(32.0, fp32.part("q_proj").bitsPerWeight());
+        LlamaConfig c = SMALL.config();
+        assertEquals((long) c.vocabSize() * c.hiddenSize(), fp32.part("token embedding").parameters());
+        assertEquals((long) c.numHiddenLayers() * c.intermediateSize() * c.hiddenSize(),
+                fp32.part("down_proj").parameters());
+        assertEquals(c.tieWordEmbeddings(), fp32.tiedHead());
+        try (QuantizedModel int4 = quietly(() -> teacher.quantize(QuantScheme.int4(32)))) {
+            SizeBreakdown q = int4.sizeBreakdown();
+            assertEquals(int4.storedBytes(), q.total().bytes());
+            // 4 bits a weight plus, per 32 weights, an fp32 scale and a one-byte zero point: 4 + 40 / 32 = 5.25.
+            assertEquals(5.25, q.part("q_proj").bitsPerWeight(), 1e-9);
+            assertEquals(32.0, q.part("token embedding").bitsPerWeight());
+            assertEquals(32.0, q.part("norms").bitsPerWeight());
+            assertTrue(q.toString().contains("token embedding") && q.toHtml().contains("bits per weight"));
+            assertTrue(int4.toHtml().contains("size by part"));
+        }
+        fails(() -> fp32.part("conv"), "no part 'conv'");
+    }
+
+    @Test
     void sparsityAndDepthMethodsReportWhatTheyDid() {
         try (Model sparse = teacher.prune().magnitude(0.5);
                 Model twoFour = quietly(() -> teacher.prune().withSamples(8).twoFour());
