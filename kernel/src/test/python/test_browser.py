@@ -3,11 +3,13 @@
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
 import time
 import unittest
 import urllib.request
+import zlib
 
 import nbclient
 import nbformat
@@ -24,6 +26,47 @@ PROGRESS_CELL = """for (int step = 1; step <= 12; step++) {
 }"""
 
 FIGURE_CELL = """Plot.line("Loss", "step", "loss", Map.of("train", new double[][] {{1, 2, 3, 4}, {4.0, 3.1, 2.7, 2.5}}))"""
+
+
+def png_pixels(path):
+    """(width, height, rows of (r, g, b) tuples) of an 8-bit RGB or RGBA PNG, decoded here (no imaging library)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    at, idat, width, height, channels = 8, b"", 0, 0, 0
+    while at < len(data):
+        length = struct.unpack(">I", data[at:at + 4])[0]
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and color in (2, 6), (depth, color)
+            channels = 3 if color == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        at += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        line = raw[y * (stride + 1):(y + 1) * (stride + 1)]
+        kind, row = line[0], bytearray(line[1:])
+        for i in range(stride):
+            left = row[i - channels] if i >= channels else 0
+            up = previous[i]
+            corner = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                row[i] = (row[i] + left) & 255
+            elif kind == 2:
+                row[i] = (row[i] + up) & 255
+            elif kind == 3:
+                row[i] = (row[i] + (left + up) // 2) & 255
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                row[i] = (row[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
+        rows.append([tuple(row[x * channels:x * channels + 3]) for x in range(width)])
+        previous = row
+    return width, height, rows
 
 
 def free_port():
@@ -87,6 +130,34 @@ class BrowserRendering(unittest.TestCase):
         self.assertRegex(dom[dom.index('class="scatterlayer'):][:5000], r'class="js-line"[^>]*d="M[0-9.,LM ]+"',
                          "the trace has no drawn line")
 
+    def test_a_shared_notebook_shows_its_figure_where_no_script_runs(self):
+        """nbconvert's HTML of the executed notebook, in Chromium with scripts disabled: the figure's static image
+        draws (pixels of its line's colour), where an interactive-only figure would be an empty box."""
+        html = os.path.join(self.dir, "shared.html")
+        subprocess.run(["/usr/bin/python3", "-m", "nbconvert", "--to", "html", "--output", html, self.path],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(html, encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn('<img src="data:image/png;base64,', page)
+        # A viewer that runs no scripts: the page's own Content-Security-Policy forbids every script, inline too.
+        blocked = os.path.join(self.dir, "shared-no-scripts.html")
+        with open(blocked, "w", encoding="utf-8") as f:
+            f.write(page.replace("<head>", "<head><meta http-equiv=\"Content-Security-Policy\""
+                                 " content=\"script-src 'none'\">", 1))
+        shot = os.path.join(self.dir, "shared.png")
+        profile = tempfile.mkdtemp(prefix="topiary-chromium-")
+        try:
+            subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                            f"--user-data-dir={profile}", "--window-size=1000,2400", f"--screenshot={shot}",
+                            "file://" + blocked],
+                           capture_output=True, timeout=180, check=True)
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+        _, _, rows = png_pixels(shot)
+        # The line's colour, Plotly's first (#1f77b4), drawn by the static image alone.
+        blue = sum(1 for row in rows for (r, g, b) in row
+                   if abs(r - 0x1f) < 8 and abs(g - 0x77) < 8 and abs(b - 0xb4) < 8)
+        self.assertGreater(blue, 200, "no figure drawn without scripts")
 
 if __name__ == "__main__":
     unittest.main()

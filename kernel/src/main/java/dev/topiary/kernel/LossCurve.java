@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
-import tech.tablesaw.plotly.components.Figure;
 
 /**
  * A live loss curve: training work runs while a chart of its loss per step grows in the cell, redrawn in place at
@@ -83,7 +82,7 @@ public final class LossCurve implements ProgressListener {
         if (library != null) {
             cell.output().display(library, null);
         }
-        MimeBundle figure = cell.renderer().render(figure());
+        MimeBundle figure = cell.renderer().render(chart());
         MimeBundle withText = new MimeBundle(withPlain(figure.data(), summary()), figure.metadata());
         if (!shown) {
             cell.output().display(withText, displayId);
@@ -93,7 +92,7 @@ public final class LossCurve implements ProgressListener {
         }
     }
 
-    private Figure figure() {
+    private Chart chart() {
         Map<String, double[][]> lines = new LinkedHashMap<>();
         series.forEach((task, points) -> {
             double[][] xy = new double[2][points.size()];

@@ -1,21 +1,14 @@
 package dev.topiary.kernel;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import tech.tablesaw.plotly.components.Axis;
-import tech.tablesaw.plotly.components.Figure;
-import tech.tablesaw.plotly.components.Layout;
-import tech.tablesaw.plotly.traces.BarTrace;
-import tech.tablesaw.plotly.traces.ScatterTrace;
-import tech.tablesaw.plotly.traces.Trace;
 
 /**
- * Charts for notebooks in one call, as Plotly figures the kernel draws offline: loss curves ({@link #line}) and
- * scores ({@link #bar}). For anything else, build a {@code tech.tablesaw.plotly} {@link Figure} directly; the
- * kernel renders those too.
+ * Charts for notebooks in one call: loss curves ({@link #line}), ranked scores ({@link #ranked}) and bars
+ * ({@link #bar}), each a {@link Chart} that shows as an interactive Plotly figure where scripts run and as a static
+ * image everywhere else. For anything else, build a {@code tech.tablesaw.plotly} {@code Figure} directly; the kernel
+ * renders those too (interactive only), and {@link Chart#figure()} starts from one of these.
  */
 public final class Plot {
 
@@ -29,16 +22,13 @@ public final class Plot {
      *
      * @throws IllegalArgumentException when a series is not two arrays of the same length
      */
-    public static Figure line(String title, String xLabel, String yLabel, Map<String, double[][]> series) {
-        List<Trace> traces = new ArrayList<>();
+    public static Chart line(String title, String xLabel, String yLabel, Map<String, double[][]> series) {
         series.forEach((name, points) -> {
             if (points == null || points.length != 2 || points[0].length != points[1].length) {
                 throw new IllegalArgumentException("series '" + name + "' must be {xs, ys} of the same length");
             }
-            traces.add(ScatterTrace.builder(points[0], points[1]).mode(ScatterTrace.Mode.LINE).name(name)
-                    .showLegend(series.size() > 1).build());
         });
-        return new Figure(layout(title, xLabel, yLabel), traces.toArray(new Trace[0]));
+        return Chart.lines(title, xLabel, yLabel, series);
     }
 
     /**
@@ -48,7 +38,7 @@ public final class Plot {
      *
      * @throws IllegalArgumentException when an entry is empty
      */
-    public static Figure ranked(String title, String yLabel, Map<String, float[]> scores) {
+    public static Chart ranked(String title, String yLabel, Map<String, float[]> scores) {
         Map<String, double[][]> lines = new LinkedHashMap<>();
         scores.forEach((name, values) -> {
             if (values == null || values.length == 0) {
@@ -81,15 +71,10 @@ public final class Plot {
      *
      * @throws IllegalArgumentException when the two differ in length
      */
-    public static Figure bar(String title, String xLabel, String yLabel, String[] labels, double[] values) {
+    public static Chart bar(String title, String xLabel, String yLabel, String[] labels, double[] values) {
         if (labels.length != values.length) {
             throw new IllegalArgumentException(labels.length + " labels for " + values.length + " values");
         }
-        return new Figure(layout(title, xLabel, yLabel), BarTrace.builder(labels, values).build());
-    }
-
-    private static Layout layout(String title, String xLabel, String yLabel) {
-        return Layout.builder().title(title).xAxis(Axis.builder().title(xLabel).build())
-                .yAxis(Axis.builder().title(yLabel).build()).build();
+        return Chart.bars(title, xLabel, yLabel, labels, values);
     }
 }

@@ -14,7 +14,8 @@ import tech.tablesaw.plotly.components.Figure;
 
 /**
  * Topiary's notebook support: the DSL, its precisions and the notebook helpers imported; Topiary's models, plans
- * and reports and tablesaw tables shown as HTML tables, Plotly figures drawn offline and images as PNG; and the
+ * and reports and tablesaw tables shown as HTML tables, charts as Plotly figures drawn offline with a static image
+ * inside, other Plotly figures as they are, and images as PNG; and the
  * kernel's magics ({@code %time}, {@code %jars}, {@code %maven}, {@code %jshell}, {@code %lsmagic}).
  */
 public final class TopiaryLibrary implements KernelLibrary {
@@ -35,6 +36,7 @@ public final class TopiaryLibrary implements KernelLibrary {
                 "import static dev.topiary.kernel.Notebook.*;",
                 "import static dev.topiary.kernel.LossCurve.withLossCurve;",
                 "import dev.topiary.kernel.Plot;",
+                "import dev.topiary.kernel.Chart;",
                 "import tech.tablesaw.api.*;");
     }
 
@@ -44,6 +46,7 @@ public final class TopiaryLibrary implements KernelLibrary {
                 CellExecutionControl.text(value)));
         renderer.register(Table.class, new TableRenderer());
         renderer.register(Figure.class, new FigureRenderer());
+        renderer.register(Chart.class, new ChartRenderer());
         renderer.register(BufferedImage.class, new PngRenderer());
     }
 

@@ -57,7 +57,19 @@ class RendererTest {
                 Base64.getDecoder().decode(packed))).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(library.startsWith("/**\n* plotly.js v2.35.3"), library.substring(0, 40));
         assertTrue(html.contains("\"4.5\"") && html.contains("\"3.25\"") && html.contains("\"2.125\""), html.substring(html.length() - 600));
-        assertEquals("Plotly figure 'Loss' with 1 trace", first.plain());
+        assertEquals("figure 'Loss' with 1 line", first.plain());
+        // The static image, drawn in Java: inside the figure's div (shown where no script runs) and as image/png.
+        String png = (String) first.data().get(MimeBundle.PNG);
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new ByteArrayInputStream(
+                Base64.getDecoder().decode(png)));
+        assertEquals(Chart.WIDTH, image.getWidth());
+        assertEquals(Chart.HEIGHT, image.getHeight());
+        assertTrue(html.contains("<img src=\"data:image/png;base64," + png + "\""), "the div holds the image");
+        assertTrue(html.contains(".innerHTML = '';"), "Plotly's script replaces the image");
+        // A figure built directly with tablesaw stays interactive only.
+        MimeBundle raw = renderer.render(Plot.line("Raw", "x", "y", Map.of("a", new double[][] {{1}, {2}})).figure());
+        assertEquals("Plotly figure 'Raw' with 1 trace", raw.plain());
+        assertFalse(raw.data().containsKey(MimeBundle.PNG));
 
         MimeBundle second = renderer.render(Plot.bar("Scores", "layer", "importance", new String[] {"0", "1"},
                 new double[] {0.5, 0.25}));
