@@ -24,8 +24,14 @@ import java.util.List;
  *
  * @param scheme the number format and which weights share a scale
  * @param calibration the sequences the Hessians are measured on (data null: the model's default corpus)
+ * @param embeddings whether the token embedding (and an untied LM head) are quantized too, by round-to-nearest
  */
-public record Gptq(QuantScheme scheme, Calibration calibration) implements QuantizeStep {
+public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddings) implements QuantizeStep {
+
+    /** GPTQ of the linear weights. */
+    public Gptq(QuantScheme scheme, Calibration calibration) {
+        this(scheme, calibration, false);
+    }
 
     /** Calibration sequences of {@link #of}. */
     public static final int DEFAULT_SAMPLES = 128;
@@ -47,8 +53,13 @@ public record Gptq(QuantScheme scheme, Calibration calibration) implements Quant
                 DEFAULT_SEQUENCE_LENGTH));
     }
 
+    @Override
+    public Gptq withEmbeddings() {
+        return new Gptq(scheme, calibration, true);
+    }
+
     public Gptq withCalibration(Calibration c) {
-        return new Gptq(scheme, c);
+        return new Gptq(scheme, c, embeddings);
     }
 
     public Gptq withData(Corpus corpus) {
@@ -71,7 +82,7 @@ public record Gptq(QuantScheme scheme, Calibration calibration) implements Quant
 
     @Override
     public Gptq withScheme(QuantScheme other) {
-        return new Gptq(other, calibration);
+        return new Gptq(other, calibration, embeddings);
     }
 
     @Override
@@ -84,7 +95,7 @@ public record Gptq(QuantScheme scheme, Calibration calibration) implements Quant
                 TokenBatch batch = batches.batch(b);
                 ids.add(manager.create(batch.inputs(), new Shape(batch.batchSize(), batch.sequenceLength())));
             }
-            return GptqCalibration.quantize(source, scheme, ids, reached -> {
+            return GptqCalibration.quantize(source, scheme, ids, embeddings, reached -> {
                 monitor.check("GPTQ quantization");
                 monitor.report(new Progress("GPTQ", reached.done(), reached.total(), "sublayers", reached.group()));
             });
@@ -99,11 +110,13 @@ public record Gptq(QuantScheme scheme, Calibration calibration) implements Quant
     }
 
     static Gptq fromJson(JsonNode json) {
-        return new Gptq(QuantizeStep.schemeFromJson(json), Calibration.fromJson(json.path("calibration")));
+        return new Gptq(QuantizeStep.schemeFromJson(json), Calibration.fromJson(json.path("calibration")),
+                QuantizeStep.embeddingsFromJson(json));
     }
 
     @Override
     public String toString() {
-        return "quantize " + QuantizeStep.describe(scheme) + ", GPTQ on " + calibration;
+        return "quantize " + QuantizeStep.describe(scheme) + ", GPTQ on " + calibration
+                + (embeddings ? ", embeddings too (round-to-nearest)" : "");
     }
 }

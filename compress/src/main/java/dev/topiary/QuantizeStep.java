@@ -21,6 +21,15 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
     /** The method's name in recipes. */
     String method();
 
+    /**
+     * Whether the token embedding (and an untied LM head) are quantized too, by round-to-nearest, in the same scheme:
+     * in a small model they are most of the bytes (see {@link LanguageModel#sizeBreakdown()}).
+     */
+    boolean embeddings();
+
+    /** This step quantizing the token embedding (and an untied LM head) too. */
+    QuantizeStep withEmbeddings();
+
     /** This step with what it left to the model's defaults (GPTQ's calibration data) filled in. */
     QuantizeStep resolve(ModelDefaults defaults);
 
@@ -88,6 +97,9 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
         if (scheme().groupSize() > 0) {
             json.put("group_size", scheme().groupSize());
         }
+        if (embeddings()) {
+            json.put("embeddings", true);
+        }
         return json;
     }
 
@@ -103,6 +115,11 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
     static QuantScheme schemeFromJson(JsonNode json) {
         Precision precision = Precision.parse(json.path("precision").asText());
         return QuantScheme.of(json.path("scheme").asText(precision.scheme().id()), json.path("group_size").asInt());
+    }
+
+    /** Whether a recipe's step quantized the embeddings too (absent: no, as every recipe before the option). */
+    static boolean embeddingsFromJson(JsonNode json) {
+        return json.path("embeddings").asBoolean(false);
     }
 
     /** The scheme as a lineage shows it: the precision, GGUF's grid where it is one, and the groups. */

@@ -309,6 +309,31 @@ class ModelTest {
     }
 
     @Test
+    void quantizingTheEmbeddingsTooShrinksWhatDominatesAndReplays(@TempDir Path dir) {
+        Path out = dir.resolve("int4-embeddings");
+        try (QuantizedModel linear = quietly(() -> teacher.quantize(QuantScheme.int4(32)));
+                QuantizedModel all = quietly(() -> teacher.quantize(new RoundToNearest(QuantScheme.int4(32))
+                        .withEmbeddings()))) {
+            SizeBreakdown breakdown = all.sizeBreakdown();
+            assertEquals(5.25, breakdown.part("token embedding").bitsPerWeight(), 1e-9);
+            assertEquals(32.0, breakdown.part("norms").bitsPerWeight());
+            assertTrue(all.storedBytes() < linear.storedBytes() / 2, all.storedBytes() + " vs " + linear.storedBytes());
+            double loss = quietly(() -> all.loss(Corpus.embedded(Corpus.Split.VALIDATION), 1024));
+            assertTrue(Double.isFinite(loss));
+            assertTrue(all.lineage().toJson().toString().contains("\"embeddings\":true"));
+            assertFalse(linear.lineage().toJson().toString().contains("\"embeddings\":"), "absent when not asked");
+            all.save(out);
+            try (QuantizedModel loaded = QuantizedModel.load(out, "cpu");
+                    LanguageModel again = quietly(() -> Replay.of(Lineage.read(out.resolve(Model.RECIPE_FILE))))) {
+                int[] ids = {5, 17, 300, 9};
+                assertArrayEquals(all.llama().logits(ids)[3], loaded.llama().logits(ids)[3]);
+                assertArrayEquals(all.llama().logits(ids)[3], again.llama().logits(ids)[3]);
+                assertEquals(breakdown, loaded.sizeBreakdown());
+            }
+        }
+    }
+
+    @Test
     void sparsityAndDepthMethodsReportWhatTheyDid() {
         try (Model sparse = teacher.prune().magnitude(0.5);
                 Model twoFour = quietly(() -> teacher.prune().withSamples(8).twoFour());

@@ -36,19 +36,20 @@ public final class GptqCalibration {
      */
     public record Reached(int done, int total, String group) {}
 
-    /** {@link #quantize(Llama, QuantScheme, List, Consumer)} without progress reports. */
+    /** {@link #quantize(Llama, QuantScheme, List, boolean, Consumer)}: linear weights only, no progress reports. */
     public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches) {
-        return quantize(model, scheme, batches, reached -> { });
+        return quantize(model, scheme, batches, false, reached -> { });
     }
 
     /**
      * Quantizes every linear weight of {@code model} with GPTQ calibrated on {@code batches} (token ids
-     * {@code [B, T]} each); {@code model} is left as it was. {@code progress} hears of the start (0 done) and of each
-     * group of weights when it is quantized; an exception it throws (a cancellation) stops the work there.
+     * {@code [B, T]} each); with {@code embeddings}, the token embedding and an untied lm_head by round to nearest
+     * too. {@code model} is left as it was. {@code progress} hears of the start (0 done) and of each group of weights
+     * when it is quantized; an exception it throws (a cancellation) stops the work there.
      *
      * @throws TopiaryException when there are no batches, or a batch is not usable by the model
      */
-    public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches,
+    public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches, boolean embeddings,
             Consumer<Reached> progress) {
         if (batches.isEmpty()) {
             throw new TopiaryException("GPTQ needs at least one calibration batch of token ids, got none");
@@ -83,7 +84,7 @@ public final class GptqCalibration {
                 }
             }
         }
-        return ModelQuantizer.assemble(model, scheme, quantized);
+        return ModelQuantizer.assemble(model, scheme, quantized, embeddings);
     }
 
     private static final int GROUPS_PER_LAYER = 4;

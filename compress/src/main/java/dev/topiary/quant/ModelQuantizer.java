@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * Quantizes the linear weights of a {@link Llama}: q, k, v, o, gate, up and down projections of every layer.
- * Embeddings, norms and lm_head stay in floating point, as is standard: they are a small share of a large model and
- * the most sensitive to rounding.
+ * Embeddings, norms and lm_head stay in floating point by default, as is standard: they are a small share of a large
+ * model and the most sensitive to rounding. In a small model the embedding is most of the bytes, so it (with an
+ * untied lm_head) can be quantized too, by round to nearest ({@code embeddings}).
  */
 public final class ModelQuantizer {
 
@@ -20,6 +21,18 @@ public final class ModelQuantizer {
     /** Round-to-nearest quantization of every linear weight; {@code model} is left as it was. */
     public static PackedModel quantize(Llama model, QuantScheme scheme) {
         return quantize(model, scheme, Map.of());
+    }
+
+    /**
+     * Round-to-nearest quantization of every linear weight, and with {@code embeddings} of the token embedding and
+     * an untied lm_head too; {@code model} is left as it was.
+     */
+    public static PackedModel quantize(Llama model, QuantScheme scheme, boolean embeddings) {
+        Map<String, QuantizedTensor> quantized = new LinkedHashMap<>();
+        for (String name : LlamaLayout.linearWeights(model.config())) {
+            quantized.put(name, QuantizedTensor.quantize(model.parameters().get(name), scheme));
+        }
+        return assemble(model, scheme, quantized, embeddings);
     }
 
     /**
@@ -42,11 +55,24 @@ public final class ModelQuantizer {
         } finally {
             prepared.values().forEach(GptqHessian::close);
         }
-        return assemble(model, scheme, quantized);
+        return assemble(model, scheme, quantized, false);
     }
 
-    /** A model of {@code quantized} (every linear weight) and fp32 copies of {@code model}'s other tensors. */
-    static PackedModel assemble(Llama model, QuantScheme scheme, Map<String, QuantizedTensor> quantized) {
+    /**
+     * A model of {@code quantized} (every linear weight), with {@code embeddings} the token embedding and an untied
+     * lm_head quantized by round to nearest, and fp32 copies of {@code model}'s other tensors.
+     */
+    static PackedModel assemble(Llama model, QuantScheme scheme, Map<String, QuantizedTensor> linear,
+            boolean embeddings) {
+        Map<String, QuantizedTensor> quantized = new LinkedHashMap<>(linear);
+        if (embeddings) {
+            for (String name : new String[] {LlamaLayout.EMBED_TOKENS, LlamaLayout.LM_HEAD}) {
+                NDArray weight = model.parameters().get(name);
+                if (weight != null) {
+                    quantized.put(name, QuantizedTensor.quantize(weight, scheme));
+                }
+            }
+        }
         Map<String, NDArray> floating = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
             if (!quantized.containsKey(e.getKey())) {

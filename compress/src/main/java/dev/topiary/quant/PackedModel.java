@@ -54,8 +54,8 @@ public final class PackedModel implements AutoCloseable {
         this.config = config;
         this.scheme = scheme;
         this.quantized = Collections.unmodifiableMap(new LinkedHashMap<>(quantized));
-        NDArray first = floating.get(LlamaLayout.EMBED_TOKENS);
-        this.manager = Engines.engine().newBaseManager(first.getDevice());
+        // The final norm is never quantized (the embedding may be): its device is the model's.
+        this.manager = Engines.engine().newBaseManager(floating.get(LlamaLayout.FINAL_NORM).getDevice());
         Map<String, NDArray> owned = new LinkedHashMap<>();
         floating.forEach((name, t) -> {
             // Owned by this model, also when it is built inside an NDScope.

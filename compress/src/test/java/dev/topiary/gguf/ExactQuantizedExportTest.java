@@ -142,6 +142,29 @@ class ExactQuantizedExportTest {
     }
 
     @Test
+    void aQuantizedEmbeddingExportsItsOwnCodesToo() {
+        Path file = dir.resolve("q4_0-embeddings.gguf");
+        Path checkpoint = dir.resolve("q4_0-embeddings");
+        try (QuantizedModel model = quietly(() -> teacher.quantize(new RoundToNearest(QuantScheme.q4_0())
+                .withEmbeddings()))) {
+            model.save(checkpoint);
+            model.export(file, GgmlType.Q4_0);
+        }
+        float[] expected;
+        try (PackedModel saved = QuantizedCheckpoint.load(checkpoint, Device.cpu())) {
+            expected = saved.quantized().get(LlamaLayout.EMBED_TOKENS).dequantizeToFloats();
+        }
+        try (GgufReader gguf = GgufReader.open(file)) {
+            assertEquals(GgmlType.Q4_0.id(), gguf.tensorType("token_embd.weight"));
+            assertBitForBit(expected, GgufReader.dequantize(GgmlType.Q4_0.id(), gguf.tensorBytes("token_embd.weight"),
+                    expected.length), "token_embd.weight");
+        }
+        try (LlamaCppModel llamaCpp = LlamaCppModel.load(file, 64)) {
+            assertTrue(Double.isFinite(llamaCpp.logits(new int[] {5, 17, 300})[2][0]));
+        }
+    }
+
+    @Test
     void aTypeThatCannotHoldTheSchemeIsRefusedNamingOneThatCan() {
         try (QuantizedModel q8 = quantize(QuantScheme.q8_0(), false);
                 QuantizedModel int4 = quantize(QuantScheme.int4(32), false)) {
