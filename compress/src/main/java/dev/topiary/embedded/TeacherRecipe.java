@@ -28,8 +28,13 @@ public record TeacherRecipe(LlamaConfig config, long seed, TrainingOptions train
 
     /**
      * This recipe pre-trained for {@code steps} steps, warm-up scaled in proportion (at least one step): a quicker,
-     * weaker teacher for trying a notebook out, {@code TeacherRecipe.standard().withSteps(30)} in a tenth of the
-     * time. It is cached apart from the standard teacher.
+     * weaker teacher for trying a notebook out, cached apart from the standard teacher. The tokenizer and the
+     * tokenized corpus are shared with it (built once, about 10 s), and every teacher's report (validation
+     * perplexity, unigram baseline, next-sentence accuracy) takes about 20 s, so the training steps are what a
+     * quicker teacher saves. Measured on 2 CPU cores from an empty cache: {@code withSteps(30)} is ready in about a
+     * minute (35 s of training) at validation perplexity 663, just under the unigram baseline's 723 — it has learned
+     * which words are frequent, not yet how they follow each other, and greedy generation repeats "the"; the
+     * standard 300 steps reach about 176.
      *
      * @throws TopiaryException when {@code steps} is not positive
      */
