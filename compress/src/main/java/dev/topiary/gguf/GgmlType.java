@@ -65,6 +65,11 @@ public enum GgmlType {
         return fileType;
     }
 
+    /** The type's block encoder and decoder. */
+    BlockCodec codec() {
+        return codec;
+    }
+
     /** Whether the type stores codes and scales rather than floats. */
     public boolean isQuantized() {
         return blockSize > 1;

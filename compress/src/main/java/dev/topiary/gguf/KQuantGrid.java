@@ -1,7 +1,6 @@
 package dev.topiary.gguf;
 
 import dev.topiary.TopiaryException;
-import dev.topiary.io.FloatFormats;
 
 /**
  * The two k-quant grids Topiary quantizes into directly, q4_K and q6_K: super-blocks of 256 consecutive elements of
@@ -15,86 +14,23 @@ import dev.topiary.io.FloatFormats;
  */
 public enum KQuantGrid {
     /** 4-bit codes, 8 sub-blocks of 32 with a 6-bit scale and a 6-bit min each: 4.5 bits per weight. */
-    Q4_K(GgmlType.Q4_K, Q4KCodec.FIELDS, 4, Q4KCodec.SUB_BLOCK) {
-        @Override
-        public void fit(float[] values, int from, float[] fields, int at) {
-            Q4KCodec.fit(values, from, fields, at);
-        }
-
-        @Override
-        public void fitSubBlock(float[] values, int from, float[] fields, int at, int subBlock) {
-            Q4KCodec.fitSubBlock(values, from, fields, at, subBlock);
-        }
-
-        @Override
-        public int code(float w, float[] fields, int at, int element) {
-            return Q4KCodec.code(w, fields, at, element);
-        }
-
-        @Override
-        public float value(int code, float[] fields, int at, int element) {
-            return Q4KCodec.value(code, fields, at, element);
-        }
-
-        @Override
-        void checkFields(float[] fields, int at, int block) {
-            checkF16(fields[at], "d", block);
-            checkF16(fields[at + 1], "dmin", block);
-            checkWhole(fields, at + 2, Q4KCodec.FIELDS - 2, 0, Q4KCodec.SIX_BITS, block);
-        }
-
-        @Override
-        void writeBlock(float[] fields, int fieldsAt, int[] codes, int from, byte[] dst, int at) {
-            Q4KCodec.writeBlock(fields, fieldsAt, codes, from, dst, at);
-        }
-    },
+    Q4_K(GgmlType.Q4_K, 4),
     /** 6-bit codes, 16 sub-blocks of 16 with a signed 8-bit scale each: 6.5625 bits per weight. */
-    Q6_K(GgmlType.Q6_K, Q6KCodec.FIELDS, 6, Q6KCodec.SUB_BLOCK) {
-        @Override
-        public void fit(float[] values, int from, float[] fields, int at) {
-            Q6KCodec.fit(values, from, fields, at);
-        }
-
-        @Override
-        public void fitSubBlock(float[] values, int from, float[] fields, int at, int subBlock) {
-            Q6KCodec.fitSubBlock(values, from, fields, at, subBlock);
-        }
-
-        @Override
-        public int code(float w, float[] fields, int at, int element) {
-            return Q6KCodec.code(w, fields, at, element);
-        }
-
-        @Override
-        public float value(int code, float[] fields, int at, int element) {
-            return Q6KCodec.value(code, fields, at, element);
-        }
-
-        @Override
-        void checkFields(float[] fields, int at, int block) {
-            checkF16(fields[at], "d", block);
-            checkWhole(fields, at + 1, Q6KCodec.FIELDS - 1, Byte.MIN_VALUE, Byte.MAX_VALUE, block);
-        }
-
-        @Override
-        void writeBlock(float[] fields, int fieldsAt, int[] codes, int from, byte[] dst, int at) {
-            Q6KCodec.writeBlock(fields, fieldsAt, codes, from, dst, at);
-        }
-    };
+    Q6_K(GgmlType.Q6_K, 6);
 
     /** Elements per super-block. */
-    public static final int SUPER_BLOCK = 256;
+    public static final int SUPER_BLOCK = SuperBlockCodec.ELEMENTS;
 
     private final GgmlType type;
-    private final int fields;
     private final int bits;
-    private final int subBlock;
 
-    KQuantGrid(GgmlType type, int fields, int bits, int subBlock) {
+    KQuantGrid(GgmlType type, int bits) {
         this.type = type;
-        this.fields = fields;
         this.bits = bits;
-        this.subBlock = subBlock;
+    }
+
+    private SuperBlockCodec codec() {
+        return (SuperBlockCodec) type.codec();
     }
 
     /** The GGUF type whose blocks this grid's codes and fields fill exactly. */
@@ -104,7 +40,7 @@ public enum KQuantGrid {
 
     /** Floats per super-block's fields. */
     public int fields() {
-        return fields;
+        return codec().fields();
     }
 
     /** Bits per code: 4 or 6. */
@@ -114,11 +50,13 @@ public enum KQuantGrid {
 
     /** Elements per sub-block, each with its own scale (and min): 32 for q4_K, 16 for q6_K. */
     public int subBlock() {
-        return subBlock;
+        return codec().subBlock();
     }
 
     /** Fits the fields of the 256 values {@code values[from, from + 256)} into {@code fields[at, at + fields())}. */
-    public abstract void fit(float[] values, int from, float[] fields, int at);
+    public void fit(float[] values, int from, float[] fields, int at) {
+        codec().fit(values, from, fields, at);
+    }
 
     /**
      * Fits again only sub-block {@code subBlock}'s own fields to its {@link #subBlock()} values starting at
@@ -126,13 +64,19 @@ public enum KQuantGrid {
      * sub-block when its values are unchanged. GPTQ calls this as it reaches each sub-block, whose values earlier
      * columns' errors have moved since the super-block was fitted.
      */
-    public abstract void fitSubBlock(float[] values, int from, float[] fields, int at, int subBlock);
+    public void fitSubBlock(float[] values, int from, float[] fields, int at, int subBlock) {
+        codec().fitSubBlock(values, from, fields, at, subBlock);
+    }
 
     /** The nearest code to {@code w} at position {@code element} (0..255) of a super-block with the fields at {@code at}. */
-    public abstract int code(float w, float[] fields, int at, int element);
+    public int code(float w, float[] fields, int at, int element) {
+        return codec().code(w, fields, at, element);
+    }
 
     /** The value {@code code} at position {@code element} decodes to, computed as llama.cpp's dequantizer does. */
-    public abstract float value(int code, float[] fields, int at, int element);
+    public float value(int code, float[] fields, int at, int element) {
+        return codec().value(code, fields, at, element);
+    }
 
     /**
      * The GGUF blocks of {@code codes} (one code per byte, in element order, 256 per super-block) and their fields,
@@ -142,6 +86,7 @@ public enum KQuantGrid {
      *     can store exactly (a d that is not an fp16 value, a scale that is not a whole number in range)
      */
     public byte[] pack(byte[] codes, float[] fieldValues) {
+        int fields = fields();
         if (fieldValues.length % fields != 0 || (long) fieldValues.length / fields * SUPER_BLOCK != codes.length) {
             throw new TopiaryException(type + " codes: " + codes.length + " codes for " + fieldValues.length
                     + " field values; expected " + fields + " fields per " + SUPER_BLOCK + " codes");
@@ -158,30 +103,10 @@ public enum KQuantGrid {
         }
         byte[] packed = new byte[Math.toIntExact((long) blocks * type.bytesPerBlock())];
         for (int b = 0; b < blocks; b++) {
-            checkFields(fieldValues, b * fields, b);
-            writeBlock(fieldValues, b * fields, unsigned, b * SUPER_BLOCK, packed, b * type.bytesPerBlock());
+            codec().checkFields(fieldValues, b * fields, b);
+            codec().writeBlock(fieldValues, b * fields, unsigned, b * SUPER_BLOCK, packed, b * type.bytesPerBlock());
         }
         return packed;
-    }
-
-    abstract void checkFields(float[] fields, int at, int block);
-
-    abstract void writeBlock(float[] fields, int fieldsAt, int[] codes, int from, byte[] dst, int at);
-
-    void checkF16(float v, String name, int block) {
-        if (FloatFormats.f16ToFloat(FloatFormats.floatToF16(v)) != v) {
-            throw new TopiaryException(type + " super-block " + block + ": " + name + " = " + v
-                    + " is not an fp16 value, so GGUF cannot store it exactly");
-        }
-    }
-
-    void checkWhole(float[] values, int from, int count, int lo, int hi, int block) {
-        for (int i = from; i < from + count; i++) {
-            if (values[i] != Math.rint(values[i]) || values[i] < lo || values[i] > hi) {
-                throw new TopiaryException(type + " super-block " + block + ": scale field " + (i - from) + " is "
-                        + values[i] + "; expected a whole number in " + lo + ".." + hi);
-            }
-        }
     }
 
     @Override

@@ -22,9 +22,8 @@ import dev.topiary.io.FloatFormats;
  * to an fp16, and each sub-block's 6-bit min and scale are rounded up to multiples of them, so that the grid spans the
  * sub-block's range and every element lies within half a step of its code, the nearest level of the stored grid.
  */
-final class Q4KCodec implements BlockCodec {
+final class Q4KCodec extends SuperBlockCodec {
 
-    static final int ELEMENTS = 256;
     static final int SUB_BLOCK = 32;
     static final int SUB_BLOCKS = ELEMENTS / SUB_BLOCK;
 
@@ -37,15 +36,15 @@ final class Q4KCodec implements BlockCodec {
     private static final int SCALES_AT = 4;
     private static final int CODES_AT = 16;
 
+    Q4KCodec() {
+        super("q4_k", FIELDS, SUB_BLOCK);
+    }
+
     @Override
-    public void encodeBlock(float[] src, int from, byte[] dst, int at) {
-        float[] fields = new float[FIELDS];
-        fit(src, from, fields, 0);
-        int[] codes = new int[ELEMENTS];
-        for (int e = 0; e < ELEMENTS; e++) {
-            codes[e] = code(src[from + e], fields, 0, e);
-        }
-        writeBlock(fields, 0, codes, 0, dst, at);
+    void checkFields(float[] fields, int at, int block) {
+        checkF16(fields[at], "d", block);
+        checkF16(fields[at + 1], "dmin", block);
+        checkWhole(fields, at + 2, FIELDS - 2, 0, SIX_BITS, block);
     }
 
     @Override
@@ -67,7 +66,8 @@ final class Q4KCodec implements BlockCodec {
      * sub-block's grid covers its values: {@code dmin} and {@code d} from the largest min and step, then each
      * sub-block as {@link #fitSubBlock} does.
      */
-    static void fit(float[] src, int from, float[] fields, int at) {
+    @Override
+    void fit(float[] src, int from, float[] fields, int at) {
         float maxMin = 0f;
         for (int s = 0; s < SUB_BLOCKS; s++) {
             maxMin = Math.max(maxMin, -low(src, from + s * SUB_BLOCK));
@@ -93,7 +93,8 @@ final class Q4KCodec implements BlockCodec {
      * sub-block's largest value from there (both at most 63, so values beyond what the super-block was fitted to
      * clip).
      */
-    static void fitSubBlock(float[] src, int from, float[] fields, int at, int s) {
+    @Override
+    void fitSubBlock(float[] src, int from, float[] fields, int at, int s) {
         int m = Fp16.multiplesCovering(-low(src, from), fields[at + 1], SIX_BITS);
         fields[at + 2 + SUB_BLOCKS + s] = m;
         fields[at + 2 + s] = Fp16.multiplesCovering(step(src, from, fields[at + 1] * m), fields[at], SIX_BITS);
@@ -118,19 +119,22 @@ final class Q4KCodec implements BlockCodec {
     }
 
     /** The nearest code to {@code w} of super-block element {@code element} under the fields at {@code at}. */
-    static int code(float w, float[] fields, int at, int element) {
+    @Override
+    int code(float w, float[] fields, int at, int element) {
         float step = step(fields, at, element);
         int code = step == 0f ? 0 : (int) Math.rint((w + offset(fields, at, element)) / step);
         return Math.max(0, Math.min(15, code));
     }
 
     /** The value {@code code} of super-block element {@code element} decodes to, as {@link #decodeBlock} computes it. */
-    static float value(int code, float[] fields, int at, int element) {
+    @Override
+    float value(int code, float[] fields, int at, int element) {
         return step(fields, at, element) * code - offset(fields, at, element);
     }
 
     /** Writes one super-block from its fields and its 256 codes (each 0..15) starting at {@code codes[from]}. */
-    static void writeBlock(float[] fields, int fieldsAt, int[] codes, int from, byte[] dst, int at) {
+    @Override
+    void writeBlock(float[] fields, int fieldsAt, int[] codes, int from, byte[] dst, int at) {
         LittleEndian.putShort(dst, at, FloatFormats.floatToF16(fields[fieldsAt]));
         LittleEndian.putShort(dst, at + 2, FloatFormats.floatToF16(fields[fieldsAt + 1]));
         for (int s = 0; s < 4; s++) {

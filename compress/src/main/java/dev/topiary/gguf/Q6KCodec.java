@@ -22,9 +22,8 @@ import dev.topiary.io.FloatFormats;
  * scale is rounded up to a multiple of it, so that every element lies within half a step of its code, the nearest
  * level of the stored grid.
  */
-final class Q6KCodec implements BlockCodec {
+final class Q6KCodec extends SuperBlockCodec {
 
-    static final int ELEMENTS = 256;
     static final int SUB_BLOCK = 16;
     static final int SUB_BLOCKS = ELEMENTS / SUB_BLOCK;
 
@@ -38,23 +37,23 @@ final class Q6KCodec implements BlockCodec {
     private static final int SCALES_AT = 192;
     private static final int D_AT = 208;
 
-    @Override
-    public void encodeBlock(float[] src, int from, byte[] dst, int at) {
-        float[] fields = new float[FIELDS];
-        fit(src, from, fields, 0);
-        int[] codes = new int[ELEMENTS];
-        for (int e = 0; e < ELEMENTS; e++) {
-            codes[e] = code(src[from + e], fields, 0, e);
-        }
-        writeBlock(fields, 0, codes, 0, dst, at);
-    }
-
     /**
      * Fits the fields of the super-block {@code src[from, from + 256)} into {@code fields[at, at + 17)} so that every
      * sub-block's grid covers its values: {@code d} from the largest step, then each sub-block as
      * {@link #fitSubBlock} does.
      */
-    static void fit(float[] src, int from, float[] fields, int at) {
+    Q6KCodec() {
+        super("q6_k", FIELDS, SUB_BLOCK);
+    }
+
+    @Override
+    void checkFields(float[] fields, int at, int block) {
+        checkF16(fields[at], "d", block);
+        checkWhole(fields, at + 1, FIELDS - 1, Byte.MIN_VALUE, Byte.MAX_VALUE, block);
+    }
+
+    @Override
+    void fit(float[] src, int from, float[] fields, int at) {
         float maxStep = 0f;
         for (int s = 0; s < SUB_BLOCKS; s++) {
             maxStep = Math.max(maxStep, step(src, from + s * SUB_BLOCK));
@@ -70,7 +69,8 @@ final class Q6KCodec implements BlockCodec {
      * {@code d} already in {@code fields}: rounded up to a multiple of {@code d} that reaches the largest magnitude in
      * 31 levels (at most 127, so values beyond what the super-block was fitted to clip).
      */
-    static void fitSubBlock(float[] src, int from, float[] fields, int at, int s) {
+    @Override
+    void fitSubBlock(float[] src, int from, float[] fields, int at, int s) {
         fields[at + 1 + s] = Fp16.multiplesCovering(step(src, from), fields[at], MAX_SCALE);
     }
 
@@ -84,19 +84,22 @@ final class Q6KCodec implements BlockCodec {
     }
 
     /** The nearest code (0..63) to {@code w} of super-block element {@code element} under the fields at {@code at}. */
-    static int code(float w, float[] fields, int at, int element) {
+    @Override
+    int code(float w, float[] fields, int at, int element) {
         float step = step(fields, at, element);
         int level = step == 0f ? 0 : (int) Math.rint(w / step);
         return Math.max(-32, Math.min(31, level)) + 32;
     }
 
     /** The value {@code code} of super-block element {@code element} decodes to, as {@link #decodeBlock} computes it. */
-    static float value(int code, float[] fields, int at, int element) {
+    @Override
+    float value(int code, float[] fields, int at, int element) {
         return step(fields, at, element) * (code - 32);
     }
 
     /** Writes one super-block from its fields and its 256 codes (each 0..63) starting at {@code codes[from]}. */
-    static void writeBlock(float[] fields, int fieldsAt, int[] codes, int from, byte[] dst, int at) {
+    @Override
+    void writeBlock(float[] fields, int fieldsAt, int[] codes, int from, byte[] dst, int at) {
         LittleEndian.putShort(dst, at + D_AT, FloatFormats.floatToF16(fields[fieldsAt]));
         for (int s = 0; s < SUB_BLOCKS; s++) {
             dst[at + SCALES_AT + s] = (byte) (int) fields[fieldsAt + 1 + s];
