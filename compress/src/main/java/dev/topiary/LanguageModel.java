@@ -336,7 +336,9 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
     }
 
     /** Bytes the weights take as stored: packed when quantized, else at the compute precision. */
-    public abstract long storedBytes();
+    public long storedBytes() {
+        return sizeBreakdown().total().bytes();
+    }
 
     /**
      * Parameters, bytes and bits per weight by part: the token embedding, the LM head, each kind of linear weight

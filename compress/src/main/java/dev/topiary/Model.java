@@ -194,11 +194,6 @@ public final class Model extends LanguageModel {
     }
 
     @Override
-    public long storedBytes() {
-        return tensorBytes("all", parameterCount());
-    }
-
-    @Override
     long tensorBytes(String name, long parameters) {
         return parameters * (llama().dataType() == DataType.FLOAT16 ? 2 : 4);
     }

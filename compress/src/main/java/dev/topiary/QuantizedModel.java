@@ -61,11 +61,6 @@ public final class QuantizedModel extends LanguageModel {
     }
 
     @Override
-    public long storedBytes() {
-        return weights().packed().storedBytes();
-    }
-
-    @Override
     long tensorBytes(String name, long parameters) {
         QuantizedTensor q = weights().packed().quantized().get(name);
         return q != null ? q.storedBytes() : parameters * Float.BYTES;
