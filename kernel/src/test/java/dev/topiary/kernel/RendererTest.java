@@ -58,13 +58,19 @@ class RendererTest {
         assertTrue(library.startsWith("/**\n* plotly.js v2.35.3"), library.substring(0, 40));
         assertTrue(html.contains("\"4.5\"") && html.contains("\"3.25\"") && html.contains("\"2.125\""), html.substring(html.length() - 600));
         assertEquals("figure 'Loss' with 1 line", first.plain());
-        // The static image, drawn in Java: inside the figure's div (shown where no script runs) and as image/png.
+        // The static image, drawn in Java: inside the figure's div (shown where no script runs) and as image/png. A
+        // JDK with no font at all cannot draw the chart's text: there the figure is interactive only, not an error.
         String png = (String) first.data().get(MimeBundle.PNG);
-        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new ByteArrayInputStream(
-                Base64.getDecoder().decode(png)));
-        assertEquals(Chart.WIDTH, image.getWidth());
-        assertEquals(Chart.HEIGHT, image.getHeight());
-        assertTrue(html.contains("<img src=\"data:image/png;base64," + png + "\""), "the div holds the image");
+        if (javaHasAFont()) {
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new ByteArrayInputStream(
+                    Base64.getDecoder().decode(png)));
+            assertEquals(Chart.WIDTH, image.getWidth());
+            assertEquals(Chart.HEIGHT, image.getHeight());
+            assertTrue(html.contains("<img src=\"data:image/png;base64," + png + "\""), "the div holds the image");
+        } else {
+            assertEquals(null, png);
+            assertFalse(html.contains("<img"), html.substring(html.length() - 300));
+        }
         assertTrue(html.contains(".innerHTML = '';"), "Plotly's script replaces the image");
         // A figure built directly with tablesaw stays interactive only.
         MimeBundle raw = renderer.render(Plot.line("Raw", "x", "y", Map.of("a", new double[][] {{1}, {2}})).figure());
@@ -134,6 +140,14 @@ class RendererTest {
                     new RecordingOutput());
             assertTrue(r.succeeded(), String.valueOf(r.error()));
             assertTrue(r.value().data().containsKey(MimeBundle.HTML));
+        }
+    }
+
+    private static boolean javaHasAFont() {
+        try {
+            return java.awt.GraphicsEnvironment.getLocalGraphicsEnvironment().getAvailableFontFamilyNames().length > 0;
+        } catch (RuntimeException | Error none) {
+            return false;
         }
     }
 }
