@@ -42,8 +42,8 @@ public final class Model extends LanguageModel {
         this.history = List.copyOf(history);
     }
 
-    private static Model of(Llama llama, Path tokenizer, ModelDefaults defaults, Origin origin) {
-        return new Model(new SharedWeights(llama, null), tokenizer, defaults, Lineage.of(origin),
+    private static Model of(Llama llama, Path tokenizer, ModelDefaults defaults, Lineage lineage) {
+        return new Model(new SharedWeights(llama, null), tokenizer, defaults, lineage,
                 Derivation.identity(llama.config()), List.of());
     }
 
@@ -64,7 +64,7 @@ public final class Model extends LanguageModel {
         Path dir = EmbeddedTeacher.obtain(CacheDirectory.root(), recipe,
                 p -> monitor.report(Fitting.progress("teacher pre-training", p)), monitor.cancellation());
         return of(EmbeddedTeacher.load(dir), dir.resolve("tokenizer.json"), ModelDefaults.embedded(),
-                new Origin.EmbeddedTeacher(recipe));
+                Lineage.of(new Origin.EmbeddedTeacher(recipe)));
     }
 
     /**
@@ -93,8 +93,7 @@ public final class Model extends LanguageModel {
         Device target = Engines.device(device);
         Llama llama = LlamaCheckpoint.load(dir, target, Engines.computeType(target, dtype));
         Lineage lineage = Lineage.ofCheckpoint(dir);
-        return new Model(new SharedWeights(llama, null), tokenizerIn(dir), ModelDefaults.of(lineage), lineage,
-                Derivation.identity(llama.config()), List.of());
+        return of(llama, tokenizerIn(dir), ModelDefaults.of(lineage), lineage);
     }
 
     /** {@code dir/tokenizer.json}, or null when there is none. */
@@ -106,7 +105,7 @@ public final class Model extends LanguageModel {
     /** A freshly initialised model on the CPU (Hugging Face's initialisation, seeded), without data or tokenizer. */
     public static Model random(LlamaConfig config, long seed) {
         return of(Llama.random(config, seed, Device.cpu(), DataType.FLOAT32), null, ModelDefaults.none(),
-                new Origin.Random(config, seed));
+                Lineage.of(new Origin.Random(config, seed)));
     }
 
     /**
@@ -115,7 +114,7 @@ public final class Model extends LanguageModel {
      */
     public static Model random(LlamaConfig config, long seed, LanguageModel like) {
         return of(Llama.random(config, seed, like.llama().device(), like.llama().dataType()), like.tokenizerFile(),
-                like.defaults(), new Origin.Random(config, seed));
+                like.defaults(), Lineage.of(new Origin.Random(config, seed)));
     }
 
     /**
@@ -162,7 +161,7 @@ public final class Model extends LanguageModel {
 
     /** Quantized by round-to-nearest in {@code precision}'s default scheme (INT4 in groups of 128). */
     public QuantizedModel quantize(Precision precision) {
-        return quantize(new RoundToNearest(precision.scheme()));
+        return quantize(RoundToNearest.of(precision));
     }
 
     /** Quantized by round-to-nearest in {@code scheme}, e.g. {@code QuantScheme.int4(32)}. */

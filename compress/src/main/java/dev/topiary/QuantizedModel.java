@@ -8,7 +8,6 @@ import dev.topiary.io.Overwrite;
 import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.quant.QuantizedCheckpoint;
-import dev.topiary.quant.QuantizedTensor;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,8 +61,7 @@ public final class QuantizedModel extends LanguageModel {
 
     @Override
     long tensorBytes(String name, long parameters) {
-        QuantizedTensor q = weights().packed().quantized().get(name);
-        return q != null ? q.storedBytes() : parameters * Float.BYTES;
+        return weights().packed().storedBytes(name);
     }
 
     @Override

@@ -107,7 +107,6 @@ public record SizeBreakdown(List<Part> parts, boolean tiedHead) implements HtmlR
         if (tensor.endsWith("norm.weight")) {
             return "norms";
         }
-        String[] path = tensor.split("\\.");
-        return path[path.length - 2];
+        return LlamaLayout.kind(tensor);
     }
 }

@@ -37,11 +37,6 @@ final class Q6KCodec extends SuperBlockCodec {
     private static final int SCALES_AT = 192;
     private static final int D_AT = 208;
 
-    /**
-     * Fits the fields of the super-block {@code src[from, from + 256)} into {@code fields[at, at + 17)} so that every
-     * sub-block's grid covers its values: {@code d} from the largest step, then each sub-block as
-     * {@link #fitSubBlock} does.
-     */
     Q6KCodec() {
         super("q6_k", FIELDS, SUB_BLOCK);
     }
@@ -52,6 +47,11 @@ final class Q6KCodec extends SuperBlockCodec {
         checkWhole(fields, at + 1, FIELDS - 1, Byte.MIN_VALUE, Byte.MAX_VALUE, block);
     }
 
+    /**
+     * Fits the fields of the super-block {@code src[from, from + 256)} into {@code fields[at, at + 17)} so that every
+     * sub-block's grid covers its values: {@code d} from the largest step, then each sub-block as
+     * {@link #fitSubBlock} does.
+     */
     @Override
     void fit(float[] src, int from, float[] fields, int at) {
         float maxStep = 0f;

@@ -23,6 +23,15 @@ public final class LlamaLayout {
 
     private LlamaLayout() {}
 
+    /**
+     * The kind of a layer's tensor, the name's next-to-last part: {@code "q_proj"} for
+     * {@code model.layers.3.self_attn.q_proj.weight}, {@code "input_layernorm"} for a norm.
+     */
+    public static String kind(String tensor) {
+        String[] path = tensor.split("\\.");
+        return path.length < 2 ? tensor : path[path.length - 2];
+    }
+
     public static String layerPrefix(int layer) {
         return "model.layers." + layer + ".";
     }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * Sequential GPTQ for a whole {@link Llama}: runs calibration token batches through the model, accumulates the
@@ -32,7 +33,8 @@ public final class GptqCalibration {
 
     /**
      * How far a calibration has come: {@code done} of {@code total} groups of weights sharing an input (four per
-     * layer: q/k/v, o, gate/up, down), the last one {@code group}, e.g. {@code "layer 3 gate/up"}.
+     * layer: q/k/v, o, gate/up, down), {@code group} the one quantized last, e.g. {@code "layer 3 gate_proj/up_proj"}
+     * (empty at the start).
      */
     public record Reached(int done, int total, String group) {}
 
@@ -56,13 +58,12 @@ public final class GptqCalibration {
         }
         Map<String, QuantizedTensor> quantized = new LinkedHashMap<>();
         int layers = model.config().numHiddenLayers();
-        int total = layers * GROUPS_PER_LAYER;
-        progress.accept(new Reached(0, total, "layer 0 " + GROUP_NAMES.get(0)));
+        int total = layers * groups(0).size();
+        progress.accept(new Reached(0, total, ""));
         int done = 0;
         try (NDManager dequantized = model.manager().newSubManager()) {
             Map<String, NDArray> prefix = new LinkedHashMap<>();
             for (int layer = 0; layer < layers; layer++) {
-                int index = 0;
                 for (Map.Entry<Site, List<String>> group : groups(layer).entrySet()) {
                     int columns = (int) model.parameters().get(group.getValue().get(0)).getShape().get(1);
                     try (Llama view = model.withParameters(prefix);
@@ -80,15 +81,13 @@ public final class GptqCalibration {
                             }
                         }
                     }
-                    progress.accept(new Reached(++done, total, "layer " + layer + " " + GROUP_NAMES.get(index++)));
+                    progress.accept(new Reached(++done, total, "layer " + layer + " " + group.getValue().stream()
+                            .map(LlamaLayout::kind).collect(Collectors.joining("/"))));
                 }
             }
         }
         return ModelQuantizer.assemble(model, scheme, quantized, embeddings);
     }
-
-    private static final int GROUPS_PER_LAYER = 4;
-    private static final List<String> GROUP_NAMES = List.of("q/k/v", "o", "gate/up", "down");
 
     /** Layer {@code layer}'s linear weights by the input they read, in the order the layer computes them. */
     private static Map<Site, List<String>> groups(int layer) {

@@ -28,11 +28,7 @@ public final class ModelQuantizer {
      * an untied lm_head too; {@code model} is left as it was.
      */
     public static PackedModel quantize(Llama model, QuantScheme scheme, boolean embeddings) {
-        Map<String, QuantizedTensor> quantized = new LinkedHashMap<>();
-        for (String name : LlamaLayout.linearWeights(model.config())) {
-            quantized.put(name, QuantizedTensor.quantize(model.parameters().get(name), scheme));
-        }
-        return assemble(model, scheme, quantized, embeddings);
+        return quantize(model, scheme, Map.of(), embeddings);
     }
 
     /**
@@ -41,6 +37,11 @@ public final class ModelQuantizer {
      * floating tensors of the result are copies.
      */
     public static PackedModel quantize(Llama model, QuantScheme scheme, Map<String, NDArray> hessians) {
+        return quantize(model, scheme, hessians, false);
+    }
+
+    private static PackedModel quantize(Llama model, QuantScheme scheme, Map<String, NDArray> hessians,
+            boolean embeddings) {
         Map<String, QuantizedTensor> quantized = new LinkedHashMap<>();
         // One preparation (inverse and factorisation) per distinct Hessian array: q, k and v usually share one.
         Map<NDArray, GptqHessian> prepared = new IdentityHashMap<>();
@@ -55,7 +56,7 @@ public final class ModelQuantizer {
         } finally {
             prepared.values().forEach(GptqHessian::close);
         }
-        return assemble(model, scheme, quantized, false);
+        return assemble(model, scheme, quantized, embeddings);
     }
 
     /**

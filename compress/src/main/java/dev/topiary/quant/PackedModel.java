@@ -84,14 +84,29 @@ public final class PackedModel implements AutoCloseable {
         return floating;
     }
 
+    /**
+     * Bytes tensor {@code name} is stored in: its packed bytes ({@link QuantizedTensor#storedBytes()}) when quantized,
+     * else 4 per fp32 value.
+     *
+     * @throws TopiaryException when the model has no such tensor
+     */
+    public long storedBytes(String name) {
+        QuantizedTensor q = quantized.get(name);
+        if (q != null) {
+            return q.storedBytes();
+        }
+        NDArray t = floating.get(name);
+        if (t == null) {
+            throw new TopiaryException("the model has no tensor " + name);
+        }
+        return t.getShape().size() * Float.BYTES;
+    }
+
     /** Real bytes of the packed tensors ({@link QuantizedTensor#storedBytes()}) plus 4 bytes per fp32 value. */
     public long storedBytes() {
         long bytes = 0;
-        for (QuantizedTensor q : quantized.values()) {
-            bytes += q.storedBytes();
-        }
-        for (NDArray t : floating.values()) {
-            bytes += t.getShape().size() * Float.BYTES;
+        for (String name : LlamaLayout.shapes(config).keySet()) {
+            bytes += storedBytes(name);
         }
         return bytes;
     }

@@ -204,23 +204,25 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         if (group == 0) {
             return;
         }
-        int[] inputs = {c.hiddenSize(), c.numAttentionHeads() * c.headDim(), c.intermediateSize()};
-        for (int in : inputs) {
-            if (in % group != 0) {
-                int fits = 0;
-                for (int v : inputs) {
-                    fits = BigInteger.valueOf(fits).gcd(BigInteger.valueOf(v)).intValue();
-                }
-                int divisor = fits;
-                String suggestion = ggmlType().filter(t -> t.blockSize() > Codes.BLOCK && divisor % Codes.BLOCK == 0)
-                        .map(t -> "QuantScheme." + t.fallback().ggmlName() + "()")
-                        .orElse("QuantScheme.int4(" + fits + ")");
-                throw new TopiaryException(this + ": groups of " + group + " must divide every linear layer's"
-                        + " input size; this model has hidden " + c.hiddenSize() + ", attention " + inputs[1]
-                        + " and ffn " + c.intermediateSize() + ": choose a scheme whose groups divide all three,"
-                        + " e.g. " + suggestion);
-            }
+        int divisor = inputSizesDivisor(c);
+        if (divisor % group != 0) {
+            String suggestion = ggmlType().filter(t -> t.blockSize() > Codes.BLOCK && divisor % Codes.BLOCK == 0)
+                    .map(t -> "QuantScheme." + t.fallback().ggmlName() + "()")
+                    .orElse("QuantScheme.int4(" + divisor + ")");
+            throw new TopiaryException(this + ": groups of " + group + " must divide every linear layer's"
+                    + " input size; this model has hidden " + c.hiddenSize() + ", attention "
+                    + c.numAttentionHeads() * c.headDim() + " and ffn " + c.intermediateSize() + ": choose a scheme"
+                    + " whose groups divide all three, e.g. " + suggestion);
         }
+    }
+
+    /** The greatest common divisor of a model's linear input sizes: hidden, attention (heads x head_dim) and FFN. */
+    private static int inputSizesDivisor(LlamaConfig c) {
+        int divisor = 0;
+        for (int in : new int[] {c.hiddenSize(), c.numAttentionHeads() * c.headDim(), c.intermediateSize()}) {
+            divisor = BigInteger.valueOf(divisor).gcd(BigInteger.valueOf(in)).intValue();
+        }
+        return divisor;
     }
 
     /**
@@ -233,10 +235,7 @@ public sealed interface QuantScheme permits QuantScheme.Int8PerChannel, QuantSch
         if (!equals(INT4)) {
             return this;
         }
-        int divisor = 0;
-        for (int in : new int[] {c.hiddenSize(), c.numAttentionHeads() * c.headDim(), c.intermediateSize()}) {
-            divisor = BigInteger.valueOf(divisor).gcd(BigInteger.valueOf(in)).intValue();
-        }
+        int divisor = inputSizesDivisor(c);
         if (divisor % DEFAULT_GROUP_SIZE == 0) {
             return this;
         }

@@ -69,7 +69,7 @@ public final class JShellCommandMagic implements Magic {
     }
 
     /** A value's first line, at most {@link #VALUE_WIDTH} characters, marked with "..." where cut. */
-    static String shortValue(String value) {
+    private static String shortValue(String value) {
         String stripped = value.strip();
         int newline = stripped.indexOf('\n');
         String first = newline < 0 ? stripped : stripped.substring(0, newline).stripTrailing();
