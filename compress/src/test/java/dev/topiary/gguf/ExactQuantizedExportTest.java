@@ -186,7 +186,7 @@ class ExactQuantizedExportTest {
      * q4_k codes (a GGUF llama.cpp's own quantizer cannot make), llama.cpp's next-token distribution on held-out
      * validation text departs from the fp32 model's by less than round-to-nearest's into the same grid: the mean KL
      * divergence, llama.cpp's own measure of a quantization's damage, is at most 60% of round-to-nearest's (measured
-     * 2% for q4_0 and 42% for q4_k). The held-out loss itself does not tell them apart on models this small: its
+     * 2% for q4_0 and 29% for q4_k). The held-out loss itself does not tell them apart on models this small: its
      * changes under 4-bit quantization are about 1e-4 nats either way, round-to-nearest sometimes below fp32.
      */
     @ParameterizedTest
