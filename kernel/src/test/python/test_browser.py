@@ -133,18 +133,38 @@ class BrowserRendering(unittest.TestCase):
     def test_a_shared_notebook_shows_its_figure_where_no_script_runs(self):
         """nbconvert's HTML of the executed notebook, in Chromium with scripts disabled: the figure's static image
         draws (pixels of its line's colour), where an interactive-only figure would be an empty box."""
-        html = os.path.join(self.dir, "shared.html")
-        subprocess.run(["/usr/bin/python3", "-m", "nbconvert", "--to", "html", "--output", html, self.path],
+        page, blue = self.shown_without_scripts(self.path, "shared")
+        self.assertIn('<img src="data:image/png;base64,', page)
+        self.assertGreater(blue, 200, "no figure drawn without scripts")
+
+    def test_static_figures_keep_a_shared_notebook_small_and_still_drawn(self):
+        """After %figures static a chart is its image alone: no Plotly library in the notebook, and the image draws
+        where no script runs."""
+        nb = new_notebook(cells=[new_code_cell("%figures static"), new_code_cell(FIGURE_CELL)])
+        nb.metadata["kernelspec"] = {"name": "topiary", "display_name": "Java (Topiary)", "language": "java"}
+        nbclient.NotebookClient(nb, kernel_name="topiary", timeout=300, startup_timeout=120).execute()
+        path = os.path.join(self.dir, "static.ipynb")
+        nbformat.write(nb, path)
+        shown = [o for o in nb.cells[1].outputs if o.output_type == "execute_result"]
+        self.assertEqual(1, len(shown), nb.cells[1].outputs)
+        self.assertEqual({"text/plain", "image/png"}, set(shown[0].data), "the image alone, no script")
+        self.assertLess(os.path.getsize(path), 200_000, "the notebook carries more than its image")
+        _, blue = self.shown_without_scripts(path, "static")
+        self.assertGreater(blue, 200, "no figure drawn without scripts")
+
+    def shown_without_scripts(self, notebook, name):
+        """(nbconvert's HTML of notebook, the count of pixels of Plotly's first colour, #1f77b4, in a screenshot of
+        that page in Chromium where the page's own Content-Security-Policy forbids every script, inline too)."""
+        html = os.path.join(self.dir, name + ".html")
+        subprocess.run(["/usr/bin/python3", "-m", "nbconvert", "--to", "html", "--output", html, notebook],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(html, encoding="utf-8") as f:
             page = f.read()
-        self.assertIn('<img src="data:image/png;base64,', page)
-        # A viewer that runs no scripts: the page's own Content-Security-Policy forbids every script, inline too.
-        blocked = os.path.join(self.dir, "shared-no-scripts.html")
+        blocked = os.path.join(self.dir, name + "-no-scripts.html")
         with open(blocked, "w", encoding="utf-8") as f:
             f.write(page.replace("<head>", "<head><meta http-equiv=\"Content-Security-Policy\""
                                  " content=\"script-src 'none'\">", 1))
-        shot = os.path.join(self.dir, "shared.png")
+        shot = os.path.join(self.dir, name + ".png")
         profile = tempfile.mkdtemp(prefix="topiary-chromium-")
         try:
             subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -154,10 +174,10 @@ class BrowserRendering(unittest.TestCase):
         finally:
             shutil.rmtree(profile, ignore_errors=True)
         _, _, rows = png_pixels(shot)
-        # The line's colour, Plotly's first (#1f77b4), drawn by the static image alone.
         blue = sum(1 for row in rows for (r, g, b) in row
                    if abs(r - 0x1f) < 8 and abs(g - 0x77) < 8 and abs(b - 0xb4) < 8)
-        self.assertGreater(blue, 200, "no figure drawn without scripts")
+        return page, blue
+
 
 if __name__ == "__main__":
     unittest.main()

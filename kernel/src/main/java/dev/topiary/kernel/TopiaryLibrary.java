@@ -1,6 +1,7 @@
 package dev.topiary.kernel;
 
 import dev.topiary.HtmlRenderable;
+import dev.topiary.kernel.magic.FiguresMagic;
 import dev.topiary.kernel.magic.JShellCommandMagic;
 import dev.topiary.kernel.magic.JarsMagic;
 import dev.topiary.kernel.magic.LsMagic;
@@ -16,9 +17,12 @@ import tech.tablesaw.plotly.components.Figure;
  * Topiary's notebook support: the DSL, its precisions and the notebook helpers imported; Topiary's models, plans
  * and reports and tablesaw tables shown as HTML tables, charts as Plotly figures drawn offline with a static image
  * inside, other Plotly figures as they are, and images as PNG; and the
- * kernel's magics ({@code %time}, {@code %jars}, {@code %maven}, {@code %jshell}, {@code %lsmagic}).
+ * kernel's magics ({@code %time}, {@code %jars}, {@code %maven}, {@code %jshell}, {@code %lsmagic}, and
+ * {@code %figures} for the charts' style).
  */
 public final class TopiaryLibrary implements KernelLibrary {
+
+    private final ChartRenderer charts = new ChartRenderer();
 
     @Override
     public List<String> imports() {
@@ -46,12 +50,13 @@ public final class TopiaryLibrary implements KernelLibrary {
                 CellExecutionControl.text(value)));
         renderer.register(Table.class, new TableRenderer());
         renderer.register(Figure.class, new FigureRenderer());
-        renderer.register(Chart.class, new ChartRenderer());
+        renderer.register(Chart.class, charts);
         renderer.register(BufferedImage.class, new PngRenderer());
     }
 
     @Override
     public List<Magic> magics() {
-        return List.of(new TimeMagic(), new JarsMagic(), new MavenMagic(), new JShellCommandMagic(), new LsMagic());
+        return List.of(new TimeMagic(), new JarsMagic(), new MavenMagic(), new JShellCommandMagic(), new LsMagic(),
+                new FiguresMagic(charts::style, charts::style));
     }
 }

@@ -62,7 +62,7 @@ class KernelLibraryTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> magics.add(timing));
         assertTrue(e.getMessage().startsWith("%time is defined by both dev.topiary.kernel.TopiaryLibrary and "),
                 e.getMessage());
-        assertEquals(List.of("time", "jars", "maven", "jshell", "lsmagic"), magics.all().stream().map(Magic::name)
+        assertEquals(List.of("time", "jars", "maven", "jshell", "lsmagic", "figures"), magics.all().stream().map(Magic::name)
                 .toList(), "none of the clashing library's magics is added");
     }
 }

@@ -186,6 +186,33 @@ class MagicsTest {
     }
 
     @Test
+    void figuresSetsHowTheChartsAfterItAreShown() {
+        String chart = "Plot.line(\"Loss\", \"step\", \"loss\", java.util.Map.of(\"train\","
+                + " new double[][] {{1, 2}, {3, 2.5}}))";
+        RecordingOutput out = new RecordingOutput();
+        CellResult r = session.execute("%figures static\n" + chart, out);
+        assertTrue(r.succeeded(), String.valueOf(r.error()));
+        assertEquals("figures: static\n", out.stream("stdout"));
+        Map<String, Object> shown = r.value().data();
+        if (shown.containsKey(MimeBundle.PNG)) { // Java drew the image (it has a font)
+            assertEquals(java.util.Set.of(MimeBundle.PLAIN, MimeBundle.PNG), shown.keySet(), "no script, no HTML");
+        } else {
+            assertTrue(((String) shown.get(MimeBundle.HTML)).contains("Plotly.newPlot"), "interactive without a font");
+        }
+
+        r = session.execute("%figures interactive\n" + chart, new RecordingOutput());
+        String html = (String) r.value().data().get(MimeBundle.HTML);
+        assertTrue(html.contains("Plotly.newPlot"), html.substring(0, Math.min(200, html.length())));
+
+        out = new RecordingOutput();
+        assertTrue(session.execute("%figures", out).succeeded());
+        assertEquals("figures: interactive\n", out.stream("stdout"));
+        CellResult wrong = session.execute("%figures svg", new RecordingOutput());
+        assertEquals("MagicError", wrong.error().name());
+        assertTrue(wrong.error().message().contains("'static' or 'interactive', not 'svg'"), wrong.error().message());
+    }
+
+    @Test
     void magicNamesCompleteAndMagicLinesAreComplete() {
         JShellSession.Completions c = session.complete("%ma", 3);
         assertEquals(List.of("maven"), c.matches());
