@@ -29,18 +29,16 @@ final class ChartRenderer implements ValueRenderer<Chart> {
     @Override
     public MimeBundle render(Chart chart, Renderer renderer) {
         Optional<String> png = chart.png().map(bytes -> Base64.getEncoder().encodeToString(bytes));
-        if (style == FigureStyle.STATIC && png.isPresent()) {
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put(MimeBundle.PLAIN, chart.toString());
-            data.put(MimeBundle.PNG, png.get());
-            return new MimeBundle(data, Map.of(MimeBundle.PNG, Map.of("width", Chart.WIDTH, "height", Chart.HEIGHT)));
-        }
-        String image = png.map(b -> "<img src=\"data:image/png;base64," + b + "\" alt=\"" + Html.escape(chart.title())
-                + "\" width=\"" + Chart.WIDTH + "\" height=\"" + Chart.HEIGHT + "\">").orElse("");
         Map<String, Object> data = new LinkedHashMap<>();
         data.put(MimeBundle.PLAIN, chart.toString());
-        data.put(MimeBundle.HTML, FigureRenderer.html(chart.figure(), renderer, image));
+        if (style == FigureStyle.INTERACTIVE || png.isEmpty()) {
+            String image = png.map(b -> "<img src=\"data:image/png;base64," + b + "\" alt=\""
+                    + Html.escape(chart.title()) + "\" width=\"" + Chart.WIDTH + "\" height=\"" + Chart.HEIGHT + "\">")
+                    .orElse("");
+            data.put(MimeBundle.HTML, FigureRenderer.html(chart.figure(), renderer, image));
+        }
         png.ifPresent(b -> data.put(MimeBundle.PNG, b));
-        return new MimeBundle(data, Map.of());
+        return new MimeBundle(data, png.isPresent()
+                ? Map.of(MimeBundle.PNG, Map.of("width", Chart.WIDTH, "height", Chart.HEIGHT)) : Map.of());
     }
 }

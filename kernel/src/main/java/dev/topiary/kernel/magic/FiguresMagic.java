@@ -4,7 +4,9 @@ import dev.topiary.kernel.CellOutput;
 import dev.topiary.kernel.CellResult;
 import dev.topiary.kernel.FigureStyle;
 import dev.topiary.kernel.JShellSession;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -38,18 +40,20 @@ public final class FiguresMagic implements Magic {
     public CellResult run(String arguments, String body, JShellSession session, CellOutput output) {
         String asked = arguments.strip().toLowerCase(Locale.ROOT);
         if (!asked.isEmpty()) {
-            FigureStyle style = switch (asked) {
-                case "static" -> FigureStyle.STATIC;
-                case "interactive" -> FigureStyle.INTERACTIVE;
-                default -> null;
-            };
-            if (style == null) {
+            Optional<FigureStyle> style = Arrays.stream(FigureStyle.values())
+                    .filter(s -> lowerCase(s).equals(asked)).findFirst();
+            if (style.isEmpty()) {
                 return CellResult.failed("MagicError", "%figures takes 'static' or 'interactive', not '"
                         + arguments.strip() + "'");
             }
-            change.accept(style);
+            change.accept(style.get());
         }
-        output.stream("stdout", "figures: " + current.get().name().toLowerCase(Locale.ROOT) + "\n");
+        output.stream("stdout", "figures: " + lowerCase(current.get()) + "\n");
         return CellResult.ok(null);
+    }
+
+    /** The style's name as the magic spells it. */
+    private static String lowerCase(FigureStyle style) {
+        return style.name().toLowerCase(Locale.ROOT);
     }
 }
