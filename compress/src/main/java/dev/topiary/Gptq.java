@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.llama.Llama;
 import dev.topiary.quant.GptqCalibration;
+import dev.topiary.quant.GptqOptions;
 import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.train.BatchSource;
@@ -95,7 +96,7 @@ public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddin
                 TokenBatch batch = batches.batch(b);
                 ids.add(manager.create(batch.inputs(), new Shape(batch.batchSize(), batch.sequenceLength())));
             }
-            return GptqCalibration.quantize(source, scheme, ids, embeddings, reached -> {
+            return GptqCalibration.quantize(source, scheme, ids, GptqOptions.DEFAULT, embeddings, reached -> {
                 monitor.check("GPTQ quantization");
                 monitor.report(new Progress("GPTQ", reached.done(), reached.total(), "sublayers", reached.group()));
             });

@@ -34,6 +34,14 @@ public final class JavaArrays {
         });
     }
 
+    public static NDArray longs(NDManager manager, long[] values, Shape shape) {
+        return NativeArrays.build(manager, shape, DataType.INT64, (first, count, buffer) -> {
+            for (int i = 0; i < count; i++) {
+                buffer.putLong(values[(int) first + i]);
+            }
+        });
+    }
+
     /** {@code type} is INT8 or UINT8: the bytes are stored as they are. */
     public static NDArray bytes(NDManager manager, byte[] values, Shape shape, DataType type) {
         return NativeArrays.build(manager, shape, type, (first, count, buffer) -> buffer.put(values, (int) first, count));

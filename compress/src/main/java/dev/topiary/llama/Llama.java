@@ -194,7 +194,7 @@ public final class Llama implements AutoCloseable {
      * the cache receives their keys and values. With a null cache the positions are 0..T-1.
      */
     public NDArray forward(NDArray ids, KvCache cache) {
-        return forward(ids, cache, ActivationObserver.NONE, Set.of(), layers.size() - 1);
+        return forward(ids, cache, ActivationObserver.NONE, Set.of());
     }
 
     /**
@@ -202,53 +202,24 @@ public final class Llama implements AutoCloseable {
      * in {@code skipped} (their input passes straight on), for importance estimation and calibration.
      */
     public NDArray forward(NDArray ids, ActivationObserver observer, Set<Integer> skipped) {
-        return forward(ids, null, observer, skipped, layers.size() - 1);
+        return forward(ids, null, observer, skipped);
     }
 
-    /**
-     * Runs token ids {@code [B, T]} through layers 0..{@code lastLayer} only, showing {@code observer} their
-     * activations, and stops there: no later layer, no final norm, no LM head. For calibration that needs the
-     * inputs of one layer (an 8B model's LM head costs as much as four layers).
-     */
-    public void observe(NDArray ids, ActivationObserver observer, int lastLayer) {
-        if (lastLayer < 0 || lastLayer >= layers.size()) {
-            throw new TopiaryException("layer " + lastLayer + " is out of range: the model has " + layers.size()
-                    + " layers (0.." + (layers.size() - 1) + ")");
-        }
-        forward(ids, null, observer, Set.of(), lastLayer);
-    }
-
-    /** Logits, or null when {@code lastLayer} is not the last layer (then only the observer sees anything). */
-    private NDArray forward(NDArray ids, KvCache cache, ActivationObserver observer, Set<Integer> skipped,
-            int lastLayer) {
+    private NDArray forward(NDArray ids, KvCache cache, ActivationObserver observer, Set<Integer> skipped) {
         int start = cache == null ? 0 : cache.length();
-        Shape shape = ids.getShape();
-        if (shape.dimension() != 2 || shape.get(1) == 0) {
-            throw new TopiaryException("token ids must have shape [batch, steps] with at least one step, got " + shape);
-        }
-        int steps = Math.toIntExact(shape.get(1));
-        if (start + steps > config.maxPositionEmbeddings()) {
-            throw new TopiaryException("positions up to " + (start + steps) + " exceed max_position_embeddings "
-                    + config.maxPositionEmbeddings());
-        }
+        int steps = checkSteps(ids, start);
         NDArray logits;
         try (NDScope scope = new NDScope()) {
             NDArray tokens = ids.toDevice(device(), false);
             checkVocabulary(tokens);
             NDManager m = tokens.getManager();
-            NDArray[] rope = rotary.table(m, start, steps, dataType);
-            for (int i = 0; i < rope.length; i++) {
-                rope[i] = rope[i].toDevice(device(), false);
-            }
-            NDArray mask = steps == 1 ? null : causalMask(m, start, steps).toType(dataType, false).toDevice(device(), false);
+            NDArray[] rope = rope(m, start, steps);
+            NDArray mask = steps == 1 ? null : mask(m, start, steps);
             NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
-            for (int i = 0; i <= lastLayer; i++) {
+            for (int i = 0; i < layers.size(); i++) {
                 if (!skipped.contains(i)) {
                     h = layers.get(i).forward(h, rope, mask, cache, i, observer);
                 }
-            }
-            if (lastLayer < layers.size() - 1) {
-                return null;
             }
             logits = Precision32.widen(Linear.linear(finalNorm.forward(h), lmHead).singletonOrThrow());
             NDScope.unregister(logits);
@@ -258,6 +229,67 @@ public final class Llama implements AutoCloseable {
             cache.advance(steps);
         }
         return logits;
+    }
+
+    // The number of steps of token ids [B, T] that take the positions after `start`.
+    private int checkSteps(NDArray ids, int start) {
+        Shape shape = ids.getShape();
+        if (shape.dimension() != 2 || shape.get(1) == 0) {
+            throw new TopiaryException("token ids must have shape [batch, steps] with at least one step, got " + shape);
+        }
+        int steps = Math.toIntExact(shape.get(1));
+        if (start + steps > config.maxPositionEmbeddings()) {
+            throw new TopiaryException("positions up to " + (start + steps) + " exceed max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        return steps;
+    }
+
+    /** The token embeddings {@code [B, T, hidden]} of ids {@code [B, T]}: what enters layer 0. */
+    NDArray embed(NDArray ids) {
+        checkSteps(ids, 0);
+        try (NDScope scope = new NDScope()) {
+            NDArray tokens = ids.toDevice(device(), false);
+            checkVocabulary(tokens);
+            NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+            NDScope.unregister(h);
+            return h;
+        }
+    }
+
+    /**
+     * Layer {@code layer} of a full-sequence pass (positions 0..T-1) on its input {@code hidden} {@code [B, T,
+     * hidden]}, showing {@code observer} its activations up to {@code last}: the layer's output when {@code last} is
+     * {@link ActivationObserver.Site#LAYER_OUTPUT}, null otherwise. The same arithmetic as that layer in
+     * {@link #forward(NDArray, ActivationObserver, Set)}.
+     */
+    NDArray layer(int layer, NDArray hidden, ActivationObserver observer, ActivationObserver.Site last) {
+        if (layer < 0 || layer >= layers.size()) {
+            throw new TopiaryException("layer " + layer + " is out of range: the model has " + layers.size()
+                    + " layers (0.." + (layers.size() - 1) + ")");
+        }
+        try (NDScope scope = new NDScope()) {
+            NDManager m = hidden.getManager();
+            int steps = Math.toIntExact(hidden.getShape().get(1));
+            NDArray out = layers.get(layer).forward(hidden, rope(m, 0, steps), steps == 1 ? null : mask(m, 0, steps),
+                    null, layer, observer, last);
+            if (out != null) {
+                NDScope.unregister(out);
+            }
+            return out;
+        }
+    }
+
+    private NDArray[] rope(NDManager m, int start, int steps) {
+        NDArray[] rope = rotary.table(m, start, steps, dataType);
+        for (int i = 0; i < rope.length; i++) {
+            rope[i] = rope[i].toDevice(device(), false);
+        }
+        return rope;
+    }
+
+    private NDArray mask(NDManager m, int start, int steps) {
+        return causalMask(m, start, steps).toType(dataType, false).toDevice(device(), false);
     }
 
     /** Logits {@code [T][V]} for one sequence of token ids, on the CPU in Java arrays. */

@@ -17,20 +17,17 @@ import dev.topiary.engine.JavaArrays;
  * the error of column {@code i} is {@code (w - q) / U[i][i]} and updates the later columns through row {@code i} of
  * {@code U}, the upper Cholesky factor of {@code H^-1}; updates are applied lazily per block of columns, the block
  * in Java and the rest of the matrix with one matrix product per block. Group scales (and zero points or mins) are
- * fitted by the scheme when a group starts, from the weights as the errors of earlier columns left them; blocks are sized so
- * that a group never straddles two blocks, which makes that exact. INT8 row scales and the FP8 tensor scale come from
- * the original weights; FP8 rounds each value to the nearest E4M3 code of that scale.
+ * fitted by the scheme when a group starts, from the weights as the errors of earlier columns left them; blocks are
+ * sized so that a group never straddles two blocks, which makes that exact. INT8 row scales and the FP8 tensor scale
+ * come from the original weights; FP8 rounds each value to the nearest E4M3 code of that scale. With
+ * {@link GptqOptions#actOrder()} the columns are taken in the Hessian's order ({@link GptqHessian#order()}) and every
+ * scale is fitted from the original weights before the first column.
  */
 public final class Gptq {
 
-    /** The reference implementation's dampening: 1% of the mean Hessian diagonal. */
-    public static final double DEFAULT_PERCDAMP = 0.01;
-
-    private Gptq() {}
-
-    /** {@link #quantize(NDArray, NDArray, QuantScheme, double)} with the default dampening. */
+    /** {@link #quantize(NDArray, NDArray, QuantScheme, GptqOptions)} with the reference's defaults. */
     public static QuantizedTensor quantize(NDArray weight, NDArray hessian, QuantScheme scheme) {
-        return quantize(weight, hessian, scheme, DEFAULT_PERCDAMP);
+        return quantize(weight, hessian, scheme, GptqOptions.DEFAULT);
     }
 
     /**
@@ -40,7 +37,7 @@ public final class Gptq {
      * @throws TopiaryException when the weight is not quantizable with the scheme, the Hessian's shape does not
      *     match, or it is not usable (not finite)
      */
-    public static QuantizedTensor quantize(NDArray weight, NDArray hessian, QuantScheme scheme, double percdamp) {
+    public static QuantizedTensor quantize(NDArray weight, NDArray hessian, QuantScheme scheme, GptqOptions options) {
         String name = name(weight);
         QuantizedTensor.checkShape(name, weight.getShape().getShape(), scheme);
         long columns = weight.getShape().get(1);
@@ -48,7 +45,7 @@ public final class Gptq {
             throw new TopiaryException("GPTQ of " + name + " " + weight.getShape() + ": the Hessian must be ["
                     + columns + ", " + columns + "], got " + hessian.getShape());
         }
-        try (GptqHessian prepared = GptqHessian.prepare(hessian, scheme, percdamp)) {
+        try (GptqHessian prepared = GptqHessian.prepare(hessian, scheme, options)) {
             return quantize(weight, prepared, scheme);
         }
     }
@@ -72,12 +69,6 @@ public final class Gptq {
         byte[] data = new byte[scheme.dataBytes(rows, columns)];
         float[] scales = new float[scheme.scaleCount(rows, columns)];
         byte[] zeros = new byte[scheme.zeroCount(rows, columns)];
-        if (scheme.groupSize() == 0) {
-            // As the reference: row (INT8) or tensor (FP8) scales from the weights before any error compensation;
-            // compensated values beyond them saturate to the largest code. Groups are fitted as GPTQ reaches them
-            // (GptqGrid.fitGroup).
-            scheme.fitScales(w, rows, columns, scales, zeros);
-        }
         for (int c = 0; c < columns; c++) {
             if (hessian.isDead(c)) {
                 // An input that is always zero: its weights never matter, so they are set to 0 (exact in every grid).
@@ -86,9 +77,18 @@ public final class Gptq {
                 }
             }
         }
+        int[] order = hessian.order();
+        boolean fittedFirst = scheme.groupSize() == 0 || order != null;
+        if (fittedFirst) {
+            // As the reference: row (INT8) or tensor (FP8) scales from the weights before any error compensation,
+            // and with act_order every group's too (static groups); compensated values beyond them saturate to the
+            // largest code. Otherwise groups are fitted as GPTQ reaches them (GptqGrid.fitGroup).
+            scheme.fitScales(w, rows, columns, scales, zeros);
+        }
         try (NDManager work = hessian.manager().newSubManager()) {
-            NDArray rest = JavaArrays.floats(work, w, new Shape(rows, columns));
-            GptqGrid grid = new GptqGrid(scheme, columns, data, scales, zeros);
+            NDArray rest = JavaArrays.floats(work, order == null ? w : permutedColumns(w, rows, order),
+                    new Shape(rows, columns));
+            GptqGrid grid = new GptqGrid(scheme, columns, data, scales, zeros, order, !fittedFirst);
             for (CholeskyUpper.RowBlock block : hessian.factor()) {
                 int size = block.size();
                 NDArray head = rest.get(new NDIndex(":, :{}", size));
@@ -111,6 +111,19 @@ public final class Gptq {
             }
         }
         return new QuantizedTensor(scheme, rows, columns, data, scales, zeros);
+    }
+
+    // w [rows, columns] with column i of the result column order[i] of w.
+    private static float[] permutedColumns(float[] w, int rows, int[] order) {
+        int columns = order.length;
+        float[] p = new float[w.length];
+        for (int r = 0; r < rows; r++) {
+            int at = r * columns;
+            for (int i = 0; i < columns; i++) {
+                p[at + i] = w[at + order[i]];
+            }
+        }
+        return p;
     }
 
     private static String name(NDArray weight) {

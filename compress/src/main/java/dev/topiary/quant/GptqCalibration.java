@@ -2,10 +2,9 @@ package dev.topiary.quant;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import dev.topiary.TopiaryException;
-import dev.topiary.llama.ActivationObserver;
 import dev.topiary.llama.ActivationObserver.Site;
+import dev.topiary.llama.LayerInputs;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaLayout;
 import java.util.LinkedHashMap;
@@ -15,17 +14,18 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * Sequential GPTQ for a whole {@link Llama}: runs calibration token batches through the model, accumulates the
- * Hessian proxy of each linear layer's input, and quantizes each linear weight with {@link Gptq}.
+ * Sequential GPTQ for a whole {@link Llama}: runs calibration token batches through the model layer by layer,
+ * accumulates the Hessian proxy of each linear layer's input, and quantizes each linear weight with {@link Gptq}.
  *
  * <p>As the reference implementation with {@code true-sequential}: each weight is calibrated on the inputs it will
  * see in the quantized model. Within layer {@code i}, in order, q, k and v share the Hessian of the attention
  * norm's output, o that of its own input, gate and up that of the MLP norm's output, down that of its own input;
  * each Hessian is measured on a view of the model ({@link Llama#withParameters}) in which every weight quantized
- * so far (all of layers 0..i-1 and the earlier groups of layer {@code i}) is replaced by its dequantized values.
- * The calibration batches run through layers 0..i only (no later layer, no LM head), four times per layer, and one
- * Hessian is held, inverted and factored at a time (an 8B model's down projection's is 1.6 GB in float64). The
- * dequantized copies of the weights quantized so far are held on the model's device until the end.
+ * so far is replaced by its dequantized values. As the reference, the calibration inputs are carried from layer to
+ * layer ({@link LayerInputs}): each batch is embedded once, layer {@code i} runs on what the quantized layer
+ * {@code i - 1} produced, once for each of its four groups (each pass stopping at the group's input) and once more
+ * for its output. One Hessian is held, inverted and factored at a time (an 8B model's down projection's is 1.6 GB in
+ * float64). The dequantized copies of the weights quantized so far are held on the model's device until the end.
  */
 public final class GptqCalibration {
 
@@ -38,9 +38,9 @@ public final class GptqCalibration {
      */
     public record Reached(int done, int total, String group) {}
 
-    /** {@link #quantize(Llama, QuantScheme, List, boolean, Consumer)}: linear weights only, no progress reports. */
+    /** {@link #quantize(Llama, QuantScheme, List, GptqOptions, boolean, Consumer)}: linear weights, the defaults. */
     public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches) {
-        return quantize(model, scheme, batches, false, reached -> { });
+        return quantize(model, scheme, batches, GptqOptions.DEFAULT, false, reached -> { });
     }
 
     /**
@@ -51,8 +51,8 @@ public final class GptqCalibration {
      *
      * @throws TopiaryException when there are no batches, or a batch is not usable by the model
      */
-    public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches, boolean embeddings,
-            Consumer<Reached> progress) {
+    public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches, GptqOptions options,
+            boolean embeddings, Consumer<Reached> progress) {
         if (batches.isEmpty()) {
             throw new TopiaryException("GPTQ needs at least one calibration batch of token ids, got none");
         }
@@ -61,7 +61,8 @@ public final class GptqCalibration {
         int total = layers * groups(0).size();
         progress.accept(new Reached(0, total, ""));
         int done = 0;
-        try (NDManager dequantized = model.manager().newSubManager()) {
+        try (NDManager dequantized = model.manager().newSubManager();
+                LayerInputs inputs = LayerInputs.embed(model, batches)) {
             Map<String, NDArray> prefix = new LinkedHashMap<>();
             for (int layer = 0; layer < layers; layer++) {
                 for (Map.Entry<Site, List<String>> group : groups(layer).entrySet()) {
@@ -69,8 +70,7 @@ public final class GptqCalibration {
                     try (Llama view = model.withParameters(prefix);
                             NDManager scratch = model.manager().newSubManager();
                             GptqHessian prepared = GptqHessian.prepare(
-                                    hessian(view, batches, layer, group.getKey(), columns, scratch), scheme,
-                                    Gptq.DEFAULT_PERCDAMP)) {
+                                    hessian(view, inputs, group.getKey(), columns, scratch), scheme, options)) {
                         for (String name : group.getValue()) {
                             QuantizedTensor q = Gptq.quantize(model.parameters().get(name), prepared, scheme);
                             quantized.put(name, q);
@@ -83,6 +83,11 @@ public final class GptqCalibration {
                     }
                     progress.accept(new Reached(++done, total, "layer " + layer + " " + group.getValue().stream()
                             .map(LlamaLayout::kind).collect(Collectors.joining("/"))));
+                }
+                if (layer + 1 < layers) {
+                    try (Llama view = model.withParameters(prefix)) {
+                        inputs.advance(view);
+                    }
                 }
             }
         }
@@ -101,22 +106,17 @@ public final class GptqCalibration {
     }
 
     /**
-     * The Hessian proxy of the {@code columns}-wide input that layer {@code layer}'s linear weights read at
-     * {@code site} (one of the four linear inputs), from the batches run through {@code model}'s layers 0..layer,
+     * The Hessian proxy of the {@code columns}-wide input that the held layer's linear weights read at {@code site}
+     * (one of the four linear inputs), from one pass of {@code model}'s layer over the inputs held, stopping there;
      * attached to {@code target}.
      */
-    static NDArray hessian(Llama model, List<NDArray> batches, int layer, Site site, int columns, NDManager target) {
+    private static NDArray hessian(Llama model, LayerInputs inputs, Site site, int columns, NDManager target) {
         try (HessianAccumulator accumulator = new HessianAccumulator(columns, model.device())) {
-            ActivationObserver observer = (l, s, activation) -> {
-                if (l == layer && s == site) {
+            inputs.observe(model, (l, s, activation) -> {
+                if (s == site) {
                     accumulator.add(activation);
                 }
-            };
-            for (NDArray batch : batches) {
-                try (NDScope scope = new NDScope()) {
-                    model.observe(batch, observer, layer);
-                }
-            }
+            }, site);
             return accumulator.hessian(target);
         }
     }

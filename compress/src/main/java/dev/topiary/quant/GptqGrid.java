@@ -2,8 +2,9 @@ package dev.topiary.quant;
 
 /**
  * GPTQ's view of a quantization grid while it fills a tensor: writes each column's codes into the packed arrays,
- * answers the dequantized value the error is measured against, and has the scheme fit each group's scale
- * parameters when the group starts.
+ * answers the dequantized value the error is measured against, and, where the scales are not all fitted before
+ * the first column, has the scheme fit each group's scale parameters when the group starts. Columns are named by
+ * their position in GPTQ's order; {@code order} maps a position to the tensor's column (null: the same).
  */
 final class GptqGrid {
     private final QuantScheme scheme;
@@ -13,19 +14,23 @@ final class GptqGrid {
     private final byte[] data;
     private final float[] scales;
     private final byte[] zeros;
+    private final int[] order;
 
-    GptqGrid(QuantScheme scheme, int columns, byte[] data, float[] scales, byte[] zeros) {
+    /** {@code fitsGroups}: whether groups are fitted as GPTQ reaches them (columns left to right only). */
+    GptqGrid(QuantScheme scheme, int columns, byte[] data, float[] scales, byte[] zeros, int[] order,
+            boolean fitsGroups) {
         this.scheme = scheme;
         this.columns = columns;
         this.groupSize = scheme.groupSize();
-        this.refitInterval = scheme.refitInterval();
+        this.refitInterval = fitsGroups ? scheme.refitInterval() : 0;
         this.data = data;
         this.scales = scales;
         this.zeros = zeros;
+        this.order = order;
     }
 
-    boolean startsGroup(int column) {
-        return refitInterval > 0 && column % refitInterval == 0;
+    boolean startsGroup(int position) {
+        return refitInterval > 0 && position % refitInterval == 0;
     }
 
     // Scale parameters of every row's group reaching block column i (tensor column `column`), fitted by the scheme
@@ -37,7 +42,8 @@ final class GptqGrid {
         }
     }
 
-    float quantize(float w, int row, int column) {
+    float quantize(float w, int row, int position) {
+        int column = order == null ? position : order[position];
         return scheme.store(w, data, row * columns + column, scales, zeros, scheme.scaleIndex(row, column, columns));
     }
 }

@@ -8,7 +8,10 @@ import ai.djl.ndarray.types.Shape;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
 import dev.topiary.engine.JavaArrays;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * A layer's Hessian proxy prepared for {@link Gptq}: which inputs are dead (diagonal 0), and the upper Cholesky
@@ -16,7 +19,9 @@ import java.util.List;
  * (an inverse and a factorisation of an {@code in x in} matrix), so weights that read the same input share one.
  *
  * <p>As the reference implementation: dead inputs get diagonal 1, then {@code percdamp} times the mean diagonal is
- * added to every diagonal entry. The inverse and the factorisation run in float64 on the Hessian's device.
+ * added to every diagonal entry; with {@code act_order} the inputs are put in order of decreasing diagonal (ties by
+ * index) first, and the factor is that of the permuted matrix. The inverse and the factorisation run in float64 on
+ * the Hessian's device.
  */
 public final class GptqHessian implements AutoCloseable {
 
@@ -25,14 +30,16 @@ public final class GptqHessian implements AutoCloseable {
     private final QuantScheme scheme;
     private final int columns;
     private final boolean[] dead;
+    private final int[] order;
     private final List<CholeskyUpper.RowBlock> factor;
     private final NDManager manager;
 
-    private GptqHessian(QuantScheme scheme, int columns, boolean[] dead, List<CholeskyUpper.RowBlock> factor,
-            NDManager manager) {
+    private GptqHessian(QuantScheme scheme, int columns, boolean[] dead, int[] order,
+            List<CholeskyUpper.RowBlock> factor, NDManager manager) {
         this.scheme = scheme;
         this.columns = columns;
         this.dead = dead;
+        this.order = order;
         this.factor = factor;
         this.manager = manager;
     }
@@ -43,15 +50,12 @@ public final class GptqHessian implements AutoCloseable {
      * @throws TopiaryException when the Hessian is not square and floating, has a negative or non-finite diagonal,
      *     or is not positive definite even after dampening
      */
-    public static GptqHessian prepare(NDArray hessian, QuantScheme scheme, double percdamp) {
+    public static GptqHessian prepare(NDArray hessian, QuantScheme scheme, GptqOptions options) {
         Shape shape = hessian.getShape();
         if (shape.dimension() != 2 || shape.get(0) != shape.get(1) || shape.get(0) == 0
                 || !hessian.getDataType().isFloating()) {
             throw new TopiaryException("a GPTQ Hessian must be a square floating [in, in] array, got "
                     + hessian.getDataType() + " " + shape);
-        }
-        if (!(percdamp >= 0) || Double.isInfinite(percdamp)) {
-            throw new TopiaryException("GPTQ dampening must be a finite non-negative fraction, got " + percdamp);
         }
         int columns = (int) shape.get(0);
         NDManager manager = Engines.engine().newBaseManager(hessian.getDevice());
@@ -74,9 +78,25 @@ public final class GptqHessian implements AutoCloseable {
                 added[c] = dead[c] ? 1 : 0;
                 mean += diagonal[c] + added[c];
             }
-            double damp = percdamp * mean / columns;
+            double damp = options.percdamp() * mean / columns;
             for (int c = 0; c < columns; c++) {
                 added[c] += damp;
+            }
+            int[] order = null;
+            if (options.actOrder()) {
+                double[] effective = new double[columns];
+                for (int c = 0; c < columns; c++) {
+                    effective[c] = diagonal[c] + (dead[c] ? 1 : 0);
+                }
+                order = IntStream.range(0, columns).boxed()
+                        .sorted(Comparator.comparingDouble((Integer c) -> -effective[c]).thenComparingInt(c -> c))
+                        .mapToInt(Integer::intValue).toArray();
+                h = permuted(h, order, manager);
+                double[] permutedAdded = new double[columns];
+                for (int c = 0; c < columns; c++) {
+                    permutedAdded[c] = added[order[c]];
+                }
+                added = permutedAdded;
             }
             NDArray inverse;
             // Each n x n temporary is closed at once: for a 14336-input down projection one is 1.6 GB in float64.
@@ -90,7 +110,7 @@ public final class GptqHessian implements AutoCloseable {
             inverse.attach(manager);
             List<CholeskyUpper.RowBlock> factor = CholeskyUpper.factor(inverse, blockSize(columns, scheme), manager);
             inverse.close();
-            return new GptqHessian(scheme, columns, dead, factor, manager);
+            return new GptqHessian(scheme, columns, dead, order, factor, manager);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -110,6 +130,14 @@ public final class GptqHessian implements AutoCloseable {
     /** Whether input {@code column} never fired in calibration (its Hessian diagonal was 0). */
     public boolean isDead(int column) {
         return dead[column];
+    }
+
+    /**
+     * The order GPTQ quantizes the columns in: {@code order()[i]} is the tensor column quantized {@code i}-th, and
+     * the factor's rows and columns are in this order; null for left to right.
+     */
+    int[] order() {
+        return order;
     }
 
     List<CholeskyUpper.RowBlock> factor() {
@@ -134,6 +162,18 @@ public final class GptqHessian implements AutoCloseable {
             block = group >= BLOCK ? group : BLOCK - BLOCK % group;
         }
         return Math.min(block, columns);
+    }
+
+    // h[order][:, order], attached to `manager`; h is closed.
+    private static NDArray permuted(NDArray h, int[] order, NDManager manager) {
+        long[] index = Arrays.stream(order).asLongStream().toArray();
+        try (NDArray rows = JavaArrays.longs(manager, index, new Shape(index.length));
+                NDArray byRow = h.get(new NDIndex("{}", rows))) {
+            h.close();
+            NDArray both = byRow.get(new NDIndex(":, {}", rows));
+            both.attach(manager);
+            return both;
+        }
     }
 
     // The diagonal of a square matrix, one diagonal block at a time so that no second n x n array is made.

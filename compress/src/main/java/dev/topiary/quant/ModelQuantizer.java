@@ -51,7 +51,7 @@ public final class ModelQuantizer {
                 NDArray hessian = hessians.get(name);
                 quantized.put(name, hessian == null ? QuantizedTensor.quantize(weight, scheme)
                         : Gptq.quantize(weight, prepared.computeIfAbsent(hessian,
-                                h -> GptqHessian.prepare(h, scheme, Gptq.DEFAULT_PERCDAMP)), scheme));
+                                h -> GptqHessian.prepare(h, scheme, GptqOptions.DEFAULT)), scheme));
             }
         } finally {
             prepared.values().forEach(GptqHessian::close);

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.Engines;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -123,23 +124,44 @@ class LlamaForwardTest {
     }
 
     @Test
-    void observingThroughALayerShowsWhatTheFullPassShowsUpToIt() {
+    void layerInputsCarriedLayerByLayerShowWhatTheFullPassShows() {
         LlamaConfig config = config(16, 4, 2, 0, false, null).toBuilder().setNumHiddenLayers(3).build();
         try (Llama model = TestWeights.toModel(config, TestWeights.random(config, 4), manager.newSubManager());
                 NDManager m = manager.newSubManager()) {
-            NDArray ids = m.create(IDS, new Shape(1, IDS.length));
+            List<NDArray> batches = List.of(m.create(IDS, new Shape(1, IDS.length)),
+                    m.create(Arrays.copyOf(IDS, 10), new Shape(2, 5)));
             Map<String, float[]> full = new java.util.LinkedHashMap<>();
-            model.forward(ids, (layer, site, a) -> full.put(layer + " " + site, a.toFloatArray()), java.util.Set.of());
-            Map<String, float[]> partial = new java.util.LinkedHashMap<>();
-            model.observe(ids, (layer, site, a) -> partial.put(layer + " " + site, a.toFloatArray()), 1);
+            for (int b = 0; b < batches.size(); b++) {
+                int batch = b;
+                model.forward(batches.get(b), (layer, site, a) -> full.put(batch + " " + layer + " " + site,
+                        a.toFloatArray()), java.util.Set.of());
+            }
+            Map<String, float[]> carried = new java.util.LinkedHashMap<>();
+            try (LayerInputs inputs = LayerInputs.embed(model, batches)) {
+                for (int layer = 0; layer < 3; layer++) {
+                    assertEquals(layer, inputs.layer());
+                    int[] batch = {0};
+                    // A pass that stops at the MLP's input shows nothing after it.
+                    inputs.observe(model, (l, site, a) -> {
+                        assertTrue(site.compareTo(ActivationObserver.Site.MLP_NORM) <= 0, site.toString());
+                    }, ActivationObserver.Site.MLP_NORM);
+                    inputs.observe(model, (l, site, a) -> {
+                        carried.put(batch[0] + " " + l + " " + site, a.toFloatArray());
+                        batch[0] += site == ActivationObserver.Site.LAYER_OUTPUT ? 1 : 0;
+                    }, ActivationObserver.Site.LAYER_OUTPUT);
+                    if (layer < 2) {
+                        inputs.advance(model);
+                    }
+                }
+                TopiaryException e = assertThrows(TopiaryException.class, () -> inputs.advance(model));
+                assertTrue(e.getMessage().contains("layer 2 is the model's last"), e.getMessage());
+            }
+            assertEquals(new java.util.TreeSet<>(full.keySet()), new java.util.TreeSet<>(carried.keySet()));
+            // Bit for bit: the same arithmetic, each layer's input computed once instead of from the ids every time.
+            carried.forEach((key, values) -> assertArrayEquals(full.get(key), values, key));
 
-            assertEquals(full.keySet().stream().filter(k -> !k.startsWith("2 ")).toList(),
-                    List.copyOf(partial.keySet()));
-            partial.forEach((key, values) -> assertArrayEquals(full.get(key), values, key));
-
-            TopiaryException e = assertThrows(TopiaryException.class, () -> model.observe(ids, (l, s, a) -> {}, 3));
-            assertTrue(e.getMessage().contains("layer 3 is out of range") && e.getMessage().contains("0..2"),
-                    e.getMessage());
+            TopiaryException e = assertThrows(TopiaryException.class, () -> LayerInputs.embed(model, List.of()));
+            assertTrue(e.getMessage().contains("at least one batch"), e.getMessage());
         }
     }
 

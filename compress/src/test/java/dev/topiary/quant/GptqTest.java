@@ -142,7 +142,7 @@ class GptqTest {
         }
         NDArray w1 = manager.create(QuantizedTensorTest.weights(8, columns, 15), new Shape(8, columns));
         NDArray w2 = manager.create(QuantizedTensorTest.weights(5, columns, 16), new Shape(5, columns));
-        try (GptqHessian prepared = GptqHessian.prepare(h, QuantScheme.INT4, Gptq.DEFAULT_PERCDAMP)) {
+        try (GptqHessian prepared = GptqHessian.prepare(h, QuantScheme.INT4, GptqOptions.DEFAULT)) {
             for (NDArray w : List.of(w1, w2)) {
                 assertArrayEquals(Gptq.quantize(w, h, QuantScheme.INT4).data(),
                         Gptq.quantize(w, prepared, QuantScheme.INT4).data());
