@@ -26,12 +26,15 @@ import java.util.List;
  * @param scheme the number format and which weights share a scale
  * @param calibration the sequences the Hessians are measured on (data null: the model's default corpus)
  * @param embeddings whether the token embedding (and an untied LM head) are quantized too, by round-to-nearest
+ * @param actOrder whether each layer's columns are quantized in order of decreasing activation size
+ *     ({@link GptqOptions#actOrder()}) instead of left to right
  */
-public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddings) implements QuantizeStep {
+public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddings, boolean actOrder)
+        implements QuantizeStep {
 
-    /** GPTQ of the linear weights. */
+    /** GPTQ of the linear weights, columns left to right. */
     public Gptq(QuantScheme scheme, Calibration calibration) {
-        this(scheme, calibration, false);
+        this(scheme, calibration, false, false);
     }
 
     /** Calibration sequences of {@link #of}. */
@@ -56,11 +59,20 @@ public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddin
 
     @Override
     public Gptq withEmbeddings() {
-        return new Gptq(scheme, calibration, true);
+        return new Gptq(scheme, calibration, true, actOrder);
+    }
+
+    /**
+     * This GPTQ with {@code act_order}: each layer's columns quantized in order of decreasing Hessian diagonal (the
+     * inputs with the largest activations first), groups fitted from the original weights (see
+     * {@link GptqOptions#actOrder()}).
+     */
+    public Gptq withActOrder() {
+        return new Gptq(scheme, calibration, embeddings, true);
     }
 
     public Gptq withCalibration(Calibration c) {
-        return new Gptq(scheme, c, embeddings);
+        return new Gptq(scheme, c, embeddings, actOrder);
     }
 
     public Gptq withData(Corpus corpus) {
@@ -83,7 +95,7 @@ public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddin
 
     @Override
     public Gptq withScheme(QuantScheme other) {
-        return new Gptq(other, calibration, embeddings);
+        return new Gptq(other, calibration, embeddings, actOrder);
     }
 
     @Override
@@ -96,10 +108,12 @@ public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddin
                 TokenBatch batch = batches.batch(b);
                 ids.add(manager.create(batch.inputs(), new Shape(batch.batchSize(), batch.sequenceLength())));
             }
-            return GptqCalibration.quantize(source, scheme, ids, GptqOptions.DEFAULT, embeddings, reached -> {
-                monitor.check("GPTQ quantization");
-                monitor.report(new Progress("GPTQ", reached.done(), reached.total(), "sublayers", reached.group()));
-            });
+            return GptqCalibration.quantize(source, scheme, ids, GptqOptions.DEFAULT.withActOrder(actOrder),
+                    embeddings, reached -> {
+                        monitor.check("GPTQ quantization");
+                        monitor.report(new Progress("GPTQ", reached.done(), reached.total(), "sublayers",
+                                reached.group()));
+                    });
         }
     }
 
@@ -107,17 +121,20 @@ public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddin
     public ObjectNode toJson() {
         ObjectNode json = QuantizeStep.super.toJson();
         json.set("calibration", calibration.toJson());
+        if (actOrder) {
+            json.put("act_order", true);
+        }
         return json;
     }
 
     static Gptq fromJson(JsonNode json) {
         return new Gptq(QuantizeStep.schemeFromJson(json), Calibration.fromJson(json.path("calibration")),
-                QuantizeStep.embeddingsFromJson(json));
+                QuantizeStep.embeddingsFromJson(json), json.path("act_order").asBoolean(false));
     }
 
     @Override
     public String toString() {
         return "quantize " + QuantizeStep.describe(scheme) + ", GPTQ on " + calibration
-                + (embeddings ? ", embeddings too (round-to-nearest)" : "");
+                + (actOrder ? ", act_order" : "") + (embeddings ? ", embeddings too (round-to-nearest)" : "");
     }
 }

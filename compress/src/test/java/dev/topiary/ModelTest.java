@@ -139,7 +139,7 @@ class ModelTest {
         try (QuantizedModel student = quietly(() -> teacher.prune().withSamples(16).layers(1)
                 .distill(teacher, Distillation.steps(5).withBatch(2, 64).withTeacherCorrection(3))
                 .quantize(Gptq.of(QuantScheme.int4(16)).withCalibration(
-                        Calibration.defaults().withSamples(4).withBatch(1, 64))))) {
+                        Calibration.defaults().withSamples(4).withBatch(1, 64)).withActOrder()))) {
             student.save(out);
             for (String file : new String[] {"config.json", "model.safetensors", "tokenizer.json", "recipe.json"}) {
                 assertTrue(Files.isRegularFile(out.resolve(file)), file);

@@ -59,6 +59,10 @@ final class QuantizeCommand implements Callable<Integer> {
             description = "default: ${DEFAULT-VALUE}")
     int sequenceLength;
 
+    @Option(names = "--act-order", description = "GPTQ: quantize each layer's columns in order of decreasing"
+            + " activation size instead of left to right")
+    boolean actOrder;
+
     @Mixin
     OutputOptions output;
 
@@ -74,11 +78,16 @@ final class QuantizeCommand implements Callable<Integer> {
                 if (data == null) {
                     throw new TopiaryException("--method gptq needs calibration --data");
                 }
-                yield Gptq.of(scheme).withCalibration(new Calibration(
+                Gptq gptq = Gptq.of(scheme).withCalibration(new Calibration(
                         Corpus.of(data, tokenizer != null ? tokenizer : model.model), samples, 1, sequenceLength));
+                yield actOrder ? gptq.withActOrder() : gptq;
             }
             default -> throw new TopiaryException("unknown --method '" + method + "': expected rtn or gptq");
         };
+        if (actOrder && !(quantization instanceof Gptq)) {
+            throw new TopiaryException("--act-order is an option of --method gptq; round to nearest has no column"
+                    + " order");
+        }
         Path written = output.checked("model");
         try (Model source = model.openFloating();
                 QuantizedModel quantized = Monitor.run(CommandMonitor.on(spec.commandLine().getErr()),

@@ -2,6 +2,7 @@ package dev.topiary.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -314,9 +315,16 @@ class TopiaryCommandTest {
         Path int4 = dir.resolve("int4");
         CommandRun gptq = CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT4",
                 "--group-size", "16", "--method", "gptq", "--data", text.toString(), "--samples", "4", "--seq-len",
-                "32", "--output", int4.toString());
+                "32", "--act-order", "--output", int4.toString());
         assertEquals(0, gptq.code(), gptq.err());
         assertTrue(Files.isRegularFile(int4.resolve("tokenizer.json")));
+        assertTrue(Files.readString(int4.resolve("recipe.json")).contains("\"act_order\" : true"),
+                Files.readString(int4.resolve("recipe.json")));
+        CommandRun wrong = CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8",
+                "--act-order", "--output", dir.resolve("never").toString());
+        assertEquals(1, wrong.code(), wrong.err());
+        assertTrue(wrong.err().contains("--act-order is an option of --method gptq"), wrong.err());
+        assertFalse(Files.exists(dir.resolve("never")));
         int[] ids = {256, 73, 116};
         try (Llama original = LlamaCheckpoint.load(model, Device.cpu(), DataType.FLOAT32)) {
             float[] expected = original.logits(ids)[2];
