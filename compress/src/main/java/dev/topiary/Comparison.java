@@ -92,10 +92,14 @@ public final class Comparison implements HtmlRenderable {
             throw new TopiaryException("a row needs a one-line name, got " + (name == null ? "null" : "'" + name + "'"));
         }
         Evaluation e = model.evaluate(data, maxTokens);
-        Row row = new Row(name, model.parameterCount(), model.nonEmbeddingParameterCount(),
-                model.lineage().trainingTokens(), e.loss(), e.perplexity(), e.nextSentenceAccuracy());
+        return add(new Row(name, model.parameterCount(), model.nonEmbeddingParameterCount(),
+                model.lineage().trainingTokens(), e.loss(), e.perplexity(), e.nextSentenceAccuracy()));
+    }
+
+    /** Keeps {@code row}, replacing an earlier row of its name in its place. */
+    synchronized Row add(Row row) {
         for (int i = 0; i < rows.size(); i++) {
-            if (rows.get(i).model().equals(name)) {
+            if (rows.get(i).model().equals(row.model())) {
                 rows.set(i, row);
                 return row;
             }
