@@ -109,6 +109,27 @@ class ProjectNotebooks(unittest.TestCase):
         self.assertTrue(any("plotly.js" in h and "DecompressionStream" in h for h in html), "the library is there")
         plain = [o["data"].get("text/plain", "") for o in outputs(nb) if "data" in o]
         self.assertTrue(any(p.startswith("loss curve 'distillation") for p in plain), "a live loss curve")
+        printed = "".join(o.get("text", "") for o in outputs(nb) if o.output_type == "stream")
+        self.assertRegex(printed, r"embedded teacher: [\d,]+ parameters.*validation perplexity [\d.]+ \(unigram"
+                                  r" [\d.]+\); next-sentence accuracy [\d.]+", "the teacher's report is shown")
+        seeds = nb.metadata.get("topiary", {}).get("ci_parameters", {}).get("seeds", 1)
+        spread_file = os.path.join(directory, "results-seeds.csv")
+        if seeds > 1:
+            with open(spread_file, newline="") as f:
+                spread = {r["model"]: r for r in csv.DictReader(f)}
+            self.assertEqual(sorted(RECIPE_ROWS), sorted(spread))
+            self.assertEqual("1", spread["teacher"]["seeds"], "the teacher is the same for every seed")
+            for model in RECIPE_ROWS[1:]:
+                row = spread[model]
+                self.assertEqual(str(seeds), row["seeds"], row)
+                self.assertTrue(float(row["val_loss_min"]) <= float(row["val_loss_mean"]) <= float(row["val_loss_max"]),
+                                row)
+            self.assertAlmostEqual(float(by_model["teacher"]["val_loss"]), float(spread["teacher"]["val_loss_mean"]),
+                                   places=6)
+            self.assertIn(f"over {seeds} seeds, difference", printed)
+        else:
+            self.assertFalse(os.path.exists(spread_file))
+            self.assertIn("over one seed", printed)
         model_dirs = [d for d in glob.glob(os.path.join(directory, "*", "model"))]
         self.assertEqual(1, len(model_dirs), model_dirs)
         for name in ("config.json", "tokenizer.json", "recipe.json"):

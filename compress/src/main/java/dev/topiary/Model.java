@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.topiary.embedded.CacheDirectory;
 import dev.topiary.embedded.EmbeddedTeacher;
 import dev.topiary.embedded.TeacherRecipe;
+import dev.topiary.embedded.TeacherReport;
 import dev.topiary.engine.Engines;
 import dev.topiary.gguf.GgmlType;
 import dev.topiary.llama.Llama;
@@ -60,11 +61,25 @@ public final class Model extends LanguageModel {
 
     /** The embedded teacher of another recipe (architecture, seed, schedule), trained on first use. */
     public static Model embeddedTeacher(TeacherRecipe recipe) {
-        Monitor monitor = Monitor.current();
-        Path dir = EmbeddedTeacher.obtain(CacheDirectory.root(), recipe,
-                p -> monitor.report(Fitting.progress("teacher pre-training", p)), monitor.cancellation());
+        Path dir = embeddedTeacherDirectory(recipe);
         return of(EmbeddedTeacher.load(dir), dir.resolve("tokenizer.json"), ModelDefaults.embedded(),
                 Lineage.of(new Origin.EmbeddedTeacher(recipe)));
+    }
+
+    /**
+     * What the embedded teacher of {@code recipe} measured when it was pre-trained: validation perplexity, the
+     * unigram baseline on the same speeches, next-sentence accuracy. Pre-trains it first when the cache does not
+     * hold it yet.
+     */
+    public static TeacherReport embeddedTeacherReport(TeacherRecipe recipe) {
+        return EmbeddedTeacher.report(embeddedTeacherDirectory(recipe));
+    }
+
+    // The cache entry of the embedded teacher of `recipe`, pre-trained first (with progress) when it is missing.
+    private static Path embeddedTeacherDirectory(TeacherRecipe recipe) {
+        Monitor monitor = Monitor.current();
+        return EmbeddedTeacher.obtain(CacheDirectory.root(), recipe,
+                p -> monitor.report(Fitting.progress("teacher pre-training", p)), monitor.cancellation());
     }
 
     /**

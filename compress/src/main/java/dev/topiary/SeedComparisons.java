@@ -6,10 +6,12 @@ import dev.topiary.render.Html;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The same {@link Comparison} made once per seed (the recipe run again from the same teacher with another seed for
@@ -137,11 +139,15 @@ public final class SeedComparisons implements HtmlRenderable {
         byModel.forEach((model, rows) -> {
             double[] losses = rows.stream().mapToDouble(Comparison.Row::valLoss).toArray();
             summaries.add(new Summary(model, rows.size(), mean(losses), standardDeviation(losses),
-                    java.util.Arrays.stream(losses).min().orElseThrow(),
-                    java.util.Arrays.stream(losses).max().orElseThrow(),
+                    Arrays.stream(losses).min().orElseThrow(), Arrays.stream(losses).max().orElseThrow(),
                     mean(rows.stream().mapToDouble(Comparison.Row::clozeAcc).toArray())));
         });
         return summaries;
+    }
+
+    /** The summary of the model named {@code model}, if a seed measured it. */
+    public Optional<Summary> summary(String model) {
+        return summaries().stream().filter(s -> s.model().equals(model)).findFirst();
     }
 
     /** The summaries as CSV: model, seeds, mean loss, standard deviation, min, max, mean cloze accuracy. */

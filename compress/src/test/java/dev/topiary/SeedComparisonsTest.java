@@ -73,6 +73,8 @@ class SeedComparisonsTest {
                 + "width-distilled,3,4.100000,0.100000,4.000000,4.200000,0.300000\n"
                 + "depth-distilled,3,4.600000,0.264575,4.400000,4.900000,\n", s.toCsv());
         assertTrue(s.toHtml().contains("<td>4.6000</td>"), s.toHtml());
+        assertEquals(4.6, s.summary("depth-distilled").orElseThrow().meanLoss(), 1e-12);
+        assertTrue(s.summary("teacher").isEmpty());
     }
 
     @Test

@@ -29,6 +29,8 @@ public final class Benchmarks {
         FOUNDATION,
         /** Pruning surgery and quantization time ({@link CompressionBenchmark}). */
         COMPRESSION,
+        /** GPTQ by its parts on one layer's shapes, and the whole-model time they imply ({@link GptqBenchmark}). */
+        GPTQ,
         /**
          * Memory bandwidth, and decoding speed against it: Topiary fp32 and llama.cpp on GGUF exports
          * ({@link DeployBenchmark}).
@@ -66,6 +68,13 @@ public final class Benchmarks {
         if (compression) {
             try (Llama model = Llama.random(tiny, 1, device, type)) {
                 print(out, CompressionBenchmark.measure(model, warmup, repeats, warmup, repeats, 8, 256).lines("tiny"));
+            }
+        }
+        if (suites.contains(Suite.GPTQ)) {
+            print(out, GptqBenchmark.measure("tiny", tiny, warmup, repeats, 16, 128, 256, 128));
+            if (oneBillion) {
+                // Preparing a 1B layer's Hessians takes about a minute: one warm-up, one timed run of each part.
+                print(out, GptqBenchmark.measure("1B-shaped", LlamaPresets.llama32_1b(), 1, 1, 1, 4, 2048, 128));
             }
         }
         Path exports = deploy ? Files.createTempDirectory("topiary-deploy") : null;

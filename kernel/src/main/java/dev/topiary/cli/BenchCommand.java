@@ -31,8 +31,9 @@ final class BenchCommand implements Callable<Integer> {
     boolean smallOnly;
 
     @Option(names = "--only", paramLabel = "SUITE", description = "run one suite: foundation (matmul, forward,"
-            + " training, loading), compression (pruning surgery, quantization) or deploy (memory bandwidth, decoding"
-            + " by Topiary and by llama.cpp on f16, q8_0, q4_0 and q4_K exports); default: all")
+            + " training, loading), compression (pruning surgery, quantization), gptq (GPTQ by its parts, and the"
+            + " whole-model time they imply) or deploy (memory bandwidth, decoding by Topiary and by llama.cpp on f16,"
+            + " q8_0, q4_0 and q4_K exports); default: all")
     String only;
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "where the 1B checkpoint is written"
@@ -49,7 +50,8 @@ final class BenchCommand implements Callable<Integer> {
             try {
                 suites = EnumSet.of(Benchmarks.Suite.valueOf(only.toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--only must be foundation, compression or deploy, got '"
+                throw new ParameterException(spec.commandLine(), "--only must be foundation, compression, gptq or deploy,"
+                        + " got '"
                         + only + "'");
             }
         }
