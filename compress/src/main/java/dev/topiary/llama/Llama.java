@@ -2,6 +2,7 @@ package dev.topiary.llama;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -218,9 +219,24 @@ public final class Llama implements AutoCloseable {
         forward(ids, null, observer, Set.of(), lastLayer);
     }
 
+    /**
+     * For {@link ContinuationScoring}: like {@link #forward(NDArray, KvCache)}, but with {@code mask} (additive,
+     * {@code [B, 1, 1, T, start + T]} in the model's type, causality included) in place of the causal mask, and
+     * logits {@code [N, V]} only at the N places {@code selected} names (int64 {@code [N]}, row * T + step): the
+     * final norm and LM head run on those positions alone.
+     */
+    NDArray forward(NDArray ids, KvCache cache, NDArray mask, NDArray selected) {
+        return forward(ids, cache, ActivationObserver.NONE, Set.of(), layers.size() - 1, mask, selected);
+    }
+
     /** Logits, or null when {@code lastLayer} is not the last layer (then only the observer sees anything). */
     private NDArray forward(NDArray ids, KvCache cache, ActivationObserver observer, Set<Integer> skipped,
             int lastLayer) {
+        return forward(ids, cache, observer, skipped, lastLayer, null, null);
+    }
+
+    private NDArray forward(NDArray ids, KvCache cache, ActivationObserver observer, Set<Integer> skipped,
+            int lastLayer, NDArray customMask, NDArray selected) {
         int start = cache == null ? 0 : cache.length();
         Shape shape = ids.getShape();
         if (shape.dimension() != 2 || shape.get(1) == 0) {
@@ -240,7 +256,8 @@ public final class Llama implements AutoCloseable {
             for (int i = 0; i < rope.length; i++) {
                 rope[i] = rope[i].toDevice(device(), false);
             }
-            NDArray mask = steps == 1 ? null : causalMask(m, start, steps).toType(dataType, false).toDevice(device(), false);
+            NDArray mask = customMask != null ? customMask
+                    : steps == 1 ? null : causalMask(m, start, steps).toType(dataType, false).toDevice(device(), false);
             NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
             for (int i = 0; i <= lastLayer; i++) {
                 if (!skipped.contains(i)) {
@@ -249,6 +266,9 @@ public final class Llama implements AutoCloseable {
             }
             if (lastLayer < layers.size() - 1) {
                 return null;
+            }
+            if (selected != null) {
+                h = h.reshape(-1, h.getShape().get(2)).get(new NDIndex("{}", selected));
             }
             logits = Precision32.widen(Linear.linear(finalNorm.forward(h), lmHead).singletonOrThrow());
             NDScope.unregister(logits);
