@@ -19,10 +19,10 @@ import java.util.function.IntConsumer;
 public final class MultipleChoiceScorer {
 
     /**
-     * Items scored together in one pass: their contexts batched in one forward pass, then every choice of each a row
-     * of a second one.
+     * Items scored together in one pass: their contexts batched in one forward pass, then their choices in passes of
+     * choices of similar lengths ({@link ContinuationScoring}).
      */
-    static final int ITEMS_PER_PASS = 8;
+    static final int ITEMS_PER_PASS = 16;
 
     private MultipleChoiceScorer() {}
 

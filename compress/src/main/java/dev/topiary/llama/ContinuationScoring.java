@@ -7,21 +7,26 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.JavaArrays;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * Log-likelihoods of continuations after contexts, as multiple-choice evaluation needs them, at the cost of a forward
  * pass over each context once and over each continuation once.
  *
- * <p>Two passes: the contexts, left-padded to the longest so that all of them end at the same position, fill a
- * {@link KvCache} and give the logits of their last position (which predict every continuation's first token); the
- * cache is then expanded to one row per continuation and the continuations (all tokens but their last), right-padded,
- * run after it. A per-row mask keeps every real position from seeing padding (a padding position sees only itself,
+ * <p>The contexts, left-padded to the longest so that all of them end at the same position, run in one forward pass
+ * that fills a {@link KvCache} and gives the logits of their last position (which predict every continuation's first
+ * token). The continuations (all tokens but their last) then run in passes of {@value #ROWS_PER_PASS} rows of
+ * similar lengths, right-padded, each after the cache expanded to its rows' contexts. A per-row mask keeps every real position from seeing padding (a padding position sees only itself,
  * so nothing is undefined), and the LM head runs only at the positions whose next token is scored. Rotary embeddings
  * depend only on the distance between positions, so a left-padded context attends exactly as it does alone; the
  * results equal a full forward pass of each context followed by its continuation up to float rounding.
  */
 public final class ContinuationScoring {
+
+    /** Continuations run together in one forward pass after their contexts, the shortest first. */
+    static final int ROWS_PER_PASS = 16;
 
     /** Token id that fills padding; masked out everywhere, any id in the vocabulary would do. */
     private static final int PAD = 0;
@@ -38,16 +43,12 @@ public final class ContinuationScoring {
         int items = contexts.size();
         int contextLength = 0;
         int rows = 0;
-        int choiceSteps = 0;
         for (int i = 0; i < items; i++) {
             if (contexts.get(i).length == 0) {
                 throw new TopiaryException("a context to score continuations after must hold at least one token");
             }
             contextLength = Math.max(contextLength, contexts.get(i).length);
-            for (int[] continuation : continuations.get(i)) {
-                choiceSteps = Math.max(choiceSteps, continuation.length - 1);
-                rows++;
-            }
+            rows += continuations.get(i).size();
         }
         double[][] result = new double[items][];
         if (rows == 0) {
@@ -74,62 +75,44 @@ public final class ContinuationScoring {
             }
             lastPositions[i] = (long) i * contextLength + contextLength - 1;
         }
-        // One row per continuation: its item, the targets of its first token and of the rest.
+        // One row per continuation: its item and the target of its first token.
         long[] itemOfRow = new long[rows];
+        int[] padOfRow = new int[rows];
         int[] firstTargets = new int[rows];
-        int scoredLater = 0;
+        int[][] rowTokens = new int[rows][];
         int r = 0;
         for (int i = 0; i < items; i++) {
             for (int[] continuation : continuations.get(i)) {
                 itemOfRow[r] = i;
+                padOfRow[r] = pad[i];
+                rowTokens[r] = continuation;
                 firstTargets[r] = continuation.length == 0 ? PAD : continuation[0];
-                scoredLater += Math.max(0, continuation.length - 1);
                 r++;
             }
         }
-        int visible = contextLength + choiceSteps;
-        int[] choiceIds = new int[rows * Math.max(choiceSteps, 1)];
-        float[] choiceMask = new float[rows * choiceSteps * visible];
-        long[] laterPositions = new long[scoredLater];
-        int[] laterTargets = new int[scoredLater];
-        r = 0;
-        int n = 0;
-        for (int i = 0; i < items; i++) {
-            for (int[] continuation : continuations.get(i)) {
-                for (int t = 0; t < continuation.length - 1; t++) {
-                    choiceIds[r * choiceSteps + t] = continuation[t];
-                    laterPositions[n] = (long) r * choiceSteps + t;
-                    laterTargets[n++] = continuation[t + 1];
-                }
-                for (int t = 0; t < choiceSteps; t++) {
-                    int row = (r * choiceSteps + t) * visible;
-                    for (int k = 0; k < visible; k++) {
-                        boolean seen = k < contextLength ? k >= pad[i] : k - contextLength <= t;
-                        choiceMask[row + k] = seen ? 0 : Float.NEGATIVE_INFINITY;
-                    }
-                }
-                r++;
-            }
+        // The continuations' passes: rows of similar lengths together, whatever their items, so little is padding.
+        Integer[] byLength = new Integer[rows];
+        for (int j = 0; j < rows; j++) {
+            byLength[j] = j;
         }
+        Arrays.sort(byLength, Comparator.comparingInt(j -> rowTokens[j].length));
         float[] first;
-        float[] later = new float[0];
+        float[][] later = new float[rows][];
         try (NDManager m = model.manager().newSubManager(); KvCache cache = model.newCache()) {
             NDArray logits = model.forward(m.create(contextIds, new Shape(items, contextLength)), cache,
                     mask(model, m, contextMask, items, contextLength, contextLength), indices(model, m, lastPositions));
-            NDArray rowIndex = indices(model, m, itemOfRow);
-            first = logProbabilities(logits.logSoftmax(-1).get(new NDIndex("{}", rowIndex)), firstTargets, model, m);
+            first = logProbabilities(logits.logSoftmax(-1).get(new NDIndex("{}", indices(model, m, itemOfRow))),
+                    firstTargets, model, m);
             logits.close();
-            if (choiceSteps > 0) {
-                try (KvCache expanded = cache.selectRows(rowIndex)) {
-                    NDArray choiceLogits = model.forward(m.create(choiceIds, new Shape(rows, choiceSteps)), expanded,
-                            mask(model, m, choiceMask, rows, choiceSteps, visible), indices(model, m, laterPositions));
-                    later = logProbabilities(choiceLogits.logSoftmax(-1), laterTargets, model, m);
-                    choiceLogits.close();
+            for (int from = 0; from < rows; from += ROWS_PER_PASS) {
+                int[] chunk = new int[Math.min(ROWS_PER_PASS, rows - from)];
+                for (int j = 0; j < chunk.length; j++) {
+                    chunk[j] = byLength[from + j];
                 }
+                continuationPass(model, m, cache, chunk, rowTokens, itemOfRow, padOfRow, contextLength, later);
             }
         }
         r = 0;
-        n = 0;
         for (int i = 0; i < items; i++) {
             List<int[]> own = continuations.get(i);
             result[i] = new double[own.size()];
@@ -140,11 +123,65 @@ public final class ContinuationScoring {
                 // Summed in token order, as the straightforward computation sums its per-token losses.
                 result[i][c] += first[r];
                 for (int t = 1; t < own.get(c).length; t++) {
-                    result[i][c] += later[n++];
+                    result[i][c] += later[r][t - 1];
                 }
             }
         }
         return result;
+    }
+
+    /**
+     * One forward pass of the continuations of {@code chunk}'s rows but their last token, after their contexts'
+     * keys and values; {@code later[row][t]} receives the log-probability of token t + 1 of the row's continuation.
+     */
+    private static void continuationPass(Llama model, NDManager m, KvCache contexts, int[] chunk, int[][] rowTokens,
+            long[] itemOfRow, int[] padOfRow, int contextLength, float[][] later) {
+        int steps = 0;
+        int scored = 0;
+        for (int row : chunk) {
+            steps = Math.max(steps, rowTokens[row].length - 1);
+            scored += Math.max(0, rowTokens[row].length - 1);
+            later[row] = new float[Math.max(0, rowTokens[row].length - 1)];
+        }
+        if (steps == 0) {
+            return;
+        }
+        int visible = contextLength + steps;
+        int[] ids = new int[chunk.length * steps];
+        float[] mask = new float[chunk.length * steps * visible];
+        long[] items = new long[chunk.length];
+        long[] positions = new long[scored];
+        int[] targets = new int[scored];
+        int n = 0;
+        for (int j = 0; j < chunk.length; j++) {
+            int[] continuation = rowTokens[chunk[j]];
+            items[j] = itemOfRow[chunk[j]];
+            for (int t = 0; t < continuation.length - 1; t++) {
+                ids[j * steps + t] = continuation[t];
+                positions[n] = (long) j * steps + t;
+                targets[n++] = continuation[t + 1];
+            }
+            for (int t = 0; t < steps; t++) {
+                int offset = (j * steps + t) * visible;
+                for (int k = 0; k < visible; k++) {
+                    boolean seen = k < contextLength ? k >= padOfRow[chunk[j]] : k - contextLength <= t;
+                    mask[offset + k] = seen ? 0 : Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        float[] logProbabilities;
+        try (KvCache expanded = contexts.selectRows(indices(model, m, items))) {
+            NDArray logits = model.forward(m.create(ids, new Shape(chunk.length, steps)), expanded,
+                    mask(model, m, mask, chunk.length, steps, visible), indices(model, m, positions));
+            logProbabilities = logProbabilities(logits.logSoftmax(-1), targets, model, m);
+            logits.close();
+        }
+        n = 0;
+        for (int row : chunk) {
+            for (int t = 0; t < later[row].length; t++) {
+                later[row][t] = logProbabilities[n++];
+            }
+        }
     }
 
     /** {@code logProbabilities[j, targets[j]]} for every row j of {@code [N, V]} log-probabilities. */

@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,9 +66,10 @@ class ContinuationScoringTest {
         try (Llama random0 = Llama.random(SMALL, 11, Device.cpu(), DataType.FLOAT32)) {
             Llama model = sharpened(random0);
             int vocab = SMALL.vocabSize();
-            // Contexts of 1 (begin-of-text alone), 2, 5 and 13 tokens; continuations of 1 to 6 tokens, 1 to 4 each.
-            int[] contextLengths = {1, 5, 13, 2};
-            int[][] continuationLengths = {{1, 3, 6, 2}, {4, 1}, {2, 2, 5}, {1}};
+            // Contexts of 1 (begin-of-text alone), 2, 5, 7 and 13 tokens; continuations of 1 to 6 tokens, 1 to 9 each,
+            // more rows in all than one continuation pass holds.
+            int[] contextLengths = {1, 5, 13, 2, 7};
+            int[][] continuationLengths = {{1, 3, 6, 2}, {4, 1}, {2, 2, 5}, {1}, {3, 1, 4, 1, 5, 2, 6, 2, 3}};
             List<int[]> contexts = new ArrayList<>();
             List<List<int[]>> continuations = new ArrayList<>();
             for (int i = 0; i < contextLengths.length; i++) {
@@ -80,6 +82,8 @@ class ContinuationScoringTest {
                 }
                 continuations.add(own);
             }
+            assertTrue(Arrays.stream(continuationLengths).mapToInt(c -> c.length).sum()
+                    > ContinuationScoring.ROWS_PER_PASS);
             double[][] batched = ContinuationScoring.logLikelihoods(model, contexts, continuations);
             double spread = 0;
             for (int i = 0; i < contexts.size(); i++) {
