@@ -170,11 +170,11 @@ public final class ContinuationScoring {
             }
         }
         float[] logProbabilities;
-        try (KvCache expanded = contexts.selectRows(indices(model, m, items))) {
-            NDArray logits = model.forward(m.create(ids, new Shape(chunk.length, steps)), expanded,
-                    mask(model, m, mask, chunk.length, steps, visible), indices(model, m, positions));
-            logProbabilities = logProbabilities(logits.logSoftmax(-1), targets, model, m);
-            logits.close();
+        // A pass's arrays are freed when it ends: at a 128K vocabulary its logits alone take hundreds of MB.
+        try (NDManager p = m.newSubManager(); KvCache expanded = contexts.selectRows(indices(model, p, items))) {
+            NDArray logits = model.forward(p.create(ids, new Shape(chunk.length, steps)), expanded,
+                    mask(model, p, mask, chunk.length, steps, visible), indices(model, p, positions));
+            logProbabilities = logProbabilities(logits.logSoftmax(-1), targets, model, p);
         }
         n = 0;
         for (int row : chunk) {
