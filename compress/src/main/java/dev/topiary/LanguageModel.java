@@ -145,10 +145,16 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
             long maxTokens) {
         Monitor monitor = Monitor.current();
         try (Corpus.Opened opened = data.open()) {
-            monitor.report(new Progress(phase, 0, 1, "passes", data.toString()));
+            // Windows done of all, after each forward pass; the last report (every window done) names the result.
+            long[] windows = new long[1];
             LanguageModelMetrics metrics = LanguageModelEvaluation.evaluate(llama(), opened.dataset(),
-                    windowLength, batchSize, maxTokens, monitor.cancellation());
-            monitor.report(new Progress(phase, 1, 1, "passes", metrics.toString()));
+                    windowLength, batchSize, maxTokens, monitor.cancellation(), (done, total) -> {
+                        windows[0] = total;
+                        if (done < total) {
+                            monitor.report(new Progress(phase, done, total, "windows", data.toString()));
+                        }
+                    });
+            monitor.report(new Progress(phase, windows[0], windows[0], "windows", metrics.toString()));
             return metrics;
         } finally {
             Reference.reachabilityFence(this);

@@ -227,6 +227,20 @@ class ModelTest {
     }
 
     @Test
+    void lossReportsTheWindowsEvaluatedAfterEachPass() {
+        List<Progress> reported = new ArrayList<>();
+        Corpus validation = Corpus.embedded(Corpus.Split.VALIDATION);
+        // 20 windows of 256 predicted tokens, 8 per pass: 0, 8 and 16 of 20 before each pass, then 20 of 20 at the end.
+        double loss = Monitor.run(new Monitor(reported::add, Cancellation.none()),
+                () -> teacher.loss(validation, 20L * Evaluation.WINDOW_LENGTH));
+        List<Progress> windows = reported.stream().filter(p -> p.task().equals("loss")).toList();
+        assertEquals(List.of(0L, 8L, 16L, 20L), windows.stream().map(Progress::done).toList());
+        assertTrue(windows.stream().allMatch(p -> p.total() == 20 && p.unit().equals("windows")), windows.toString());
+        assertTrue(windows.get(3).finished() && windows.get(3).detail().contains(String.format("loss %.4f", loss)),
+                windows.get(3).toString());
+    }
+
+    @Test
     void int4sDefaultGroupsFitAModelTheyDoNotDivide() {
         // The small teacher's hidden 64 and FFN 224 are not multiples of 128: INT4 takes groups of 32, the largest
         // power of two dividing 64, 64 and 224, by round-to-nearest, by GPTQ and in quantization-aware distillation.

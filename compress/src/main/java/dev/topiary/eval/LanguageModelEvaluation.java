@@ -27,6 +27,21 @@ public final class LanguageModelEvaluation {
      */
     public static LanguageModelMetrics evaluate(Llama model, IndexedDataset data, int sequenceLength, int batchSize,
             long maxTokens, Cancellation cancellation) {
+        return evaluate(model, data, sequenceLength, batchSize, maxTokens, cancellation, (done, windows) -> { });
+    }
+
+    /** Hears how many windows are evaluated of how many: 0 before the first pass, then after each pass. */
+    @FunctionalInterface
+    public interface WindowProgress {
+        void windowsDone(long done, long total);
+    }
+
+    /**
+     * {@link #evaluate(Llama, IndexedDataset, int, int, long, Cancellation)} that tells {@code progress} the windows
+     * evaluated so far of all it will evaluate, before the first forward pass and after each.
+     */
+    public static LanguageModelMetrics evaluate(Llama model, IndexedDataset data, int sequenceLength, int batchSize,
+            long maxTokens, Cancellation cancellation, WindowProgress progress) {
         long total = data.totalTokens();
         if (total < 2) {
             throw new TopiaryException("dataset " + data.prefix() + " holds " + total
@@ -39,6 +54,7 @@ public final class LanguageModelEvaluation {
         }
         double nllSum = 0;
         long predicted = 0;
+        progress.windowsDone(0, windows);
         for (long first = 0; first < windows; first += batchSize) {
             cancellation.check("evaluation");
             int rows = (int) Math.min(batchSize, windows - first);
@@ -51,6 +67,7 @@ public final class LanguageModelEvaluation {
             }
             nllSum += summedLoss(model, inputs, targets, rows, length);
             predicted += (long) rows * length;
+            progress.windowsDone(first + rows, windows);
         }
         LanguageModelMetrics metrics = LanguageModelMetrics.ofLoss(nllSum / predicted, predicted);
         return length == sequenceLength ? metrics : metrics.withWarning("the dataset holds " + total

@@ -1,12 +1,9 @@
 package dev.topiary.eval;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.topiary.Cancellation;
 import dev.topiary.data.Tokenizer;
+import dev.topiary.llama.ContinuationScoring;
 import dev.topiary.llama.Llama;
-import dev.topiary.train.LanguageModelLoss;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -21,8 +18,11 @@ import java.util.function.IntConsumer;
  */
 public final class MultipleChoiceScorer {
 
-    /** Items scored together in one forward pass, every choice of each a row of the batch. */
-    static final int ITEMS_PER_PASS = 8;
+    /**
+     * Items scored together in one pass: their contexts batched in one forward pass, then their choices in passes of
+     * choices of similar lengths ({@link ContinuationScoring}).
+     */
+    static final int ITEMS_PER_PASS = 16;
 
     private MultipleChoiceScorer() {}
 
@@ -34,20 +34,25 @@ public final class MultipleChoiceScorer {
             Cancellation cancellation, IntConsumer scored) {
         int right = 0;
         int rightNormalized = 0;
-        // Items of similar lengths share a pass, so little of it is padding; the order does not change the counts.
-        List<MultipleChoiceItem> items = task.items().stream()
-                .sorted(Comparator.comparingInt(item -> item.context().length() + item.choices().stream()
-                        .mapToInt(String::length).max().orElse(0)))
+        // Items of similar context lengths share a pass, so little of it is padding; the order does not change the
+        // counts. Each text is encoded once.
+        record Encoded(MultipleChoiceItem item, int[] context, List<int[]> choices) {
+            int longestChoice() {
+                return choices.stream().mapToInt(c -> c.length).max().orElse(0);
+            }
+        }
+        List<Encoded> items = task.items().stream()
+                .map(item -> new Encoded(item, tokenizer.encode(item.context()),
+                        item.choices().stream().map(tokenizer::encodeWithoutSpecialTokens).toList()))
+                .sorted(Comparator.<Encoded>comparingInt(e -> e.context().length).thenComparingInt(Encoded::longestChoice))
                 .toList();
         for (int first = 0; first < items.size(); first += ITEMS_PER_PASS) {
             cancellation.check("multiple-choice evaluation");
-            List<MultipleChoiceItem> pass = items.subList(first, Math.min(items.size(), first + ITEMS_PER_PASS));
-            double[][] logLikelihoods = logLikelihoods(model,
-                    pass.stream().map(item -> tokenizer.encode(item.context())).toList(),
-                    pass.stream().map(item -> item.choices().stream().map(tokenizer::encodeWithoutSpecialTokens)
-                            .toList()).toList());
+            List<Encoded> pass = items.subList(first, Math.min(items.size(), first + ITEMS_PER_PASS));
+            double[][] logLikelihoods = logLikelihoods(model, pass.stream().map(Encoded::context).toList(),
+                    pass.stream().map(Encoded::choices).toList());
             for (int i = 0; i < pass.size(); i++) {
-                MultipleChoiceItem item = pass.get(i);
+                MultipleChoiceItem item = pass.get(i).item();
                 double[] scores = logLikelihoods[i];
                 int best = 0;
                 int bestNormalized = 0;
@@ -75,52 +80,11 @@ public final class MultipleChoiceScorer {
     }
 
     /**
-     * For each context, the log-likelihood of each of its continuations, from one batched forward pass: every
-     * context followed by one of its continuations is a row, right-padded to the longest (causal attention keeps
-     * padding from affecting the scored positions).
+     * For each context, the log-likelihood of each of its continuations: each context runs once and its keys and
+     * values serve all its continuations, which run batched, with the LM head only where a token is scored
+     * ({@link ContinuationScoring}).
      */
     static double[][] logLikelihoods(Llama model, List<int[]> contexts, List<List<int[]>> continuations) {
-        int length = 1;
-        int rows = 0;
-        for (int i = 0; i < contexts.size(); i++) {
-            for (int[] continuation : continuations.get(i)) {
-                length = Math.max(length, contexts.get(i).length + continuation.length - 1);
-                rows++;
-            }
-        }
-        int[] inputs = new int[rows * length];
-        int[] targets = new int[rows * length];
-        int row = 0;
-        for (int i = 0; i < contexts.size(); i++) {
-            int[] context = contexts.get(i);
-            for (int[] continuation : continuations.get(i)) {
-                int[] sequence = new int[length + 1];
-                System.arraycopy(context, 0, sequence, 0, context.length);
-                System.arraycopy(continuation, 0, sequence, context.length, continuation.length);
-                System.arraycopy(sequence, 0, inputs, row * length, length);
-                System.arraycopy(sequence, 1, targets, row * length, length);
-                row++;
-            }
-        }
-        float[] nll;
-        try (NDManager m = model.manager().newSubManager()) {
-            Shape shape = new Shape(rows, length);
-            NDArray logits = model.forward(m.create(inputs, shape));
-            nll = LanguageModelLoss.perToken(logits, m.create(targets, shape)).toFloatArray();
-            logits.close();
-        }
-        double[][] result = new double[contexts.size()][];
-        row = 0;
-        for (int i = 0; i < contexts.size(); i++) {
-            int offset = contexts.get(i).length - 1;
-            result[i] = new double[continuations.get(i).size()];
-            for (int c = 0; c < result[i].length; c++, row++) {
-                // Target position p predicts sequence token p + 1; the continuation starts at token context.length.
-                for (int t = 0; t < continuations.get(i).get(c).length; t++) {
-                    result[i][c] -= nll[row * length + offset + t];
-                }
-            }
-        }
-        return result;
+        return ContinuationScoring.logLikelihoods(model, contexts, continuations);
     }
 }

@@ -3,6 +3,7 @@ package dev.topiary.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 
 /**
  * Keys and values of every layer for the positions decoded so far, so that each new token attends to the past
@@ -42,6 +43,23 @@ public final class KvCache implements AutoCloseable {
         keys[layer] = k;
         values[layer] = v;
         return new NDArray[] {k, v};
+    }
+
+    /**
+     * A new cache of the same length whose row i holds row {@code rows[i]} (int64 {@code [R]}) of this one's keys and
+     * values in every layer: one context's cache expanded to the rows of its continuations. This cache stays as it is.
+     */
+    KvCache selectRows(NDArray rows) {
+        KvCache selected = new KvCache(manager.getParentManager(), keys.length);
+        NDIndex index = new NDIndex("{}", rows);
+        for (int layer = 0; layer < keys.length; layer++) {
+            selected.keys[layer] = keys[layer].get(index);
+            selected.values[layer] = values[layer].get(index);
+            selected.keep(selected.keys[layer]);
+            selected.keep(selected.values[layer]);
+        }
+        selected.length = length;
+        return selected;
     }
 
     private void keep(NDArray array) {

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -194,7 +195,7 @@ public final class Llama implements AutoCloseable {
      * the cache receives their keys and values. With a null cache the positions are 0..T-1.
      */
     public NDArray forward(NDArray ids, KvCache cache) {
-        return forward(ids, cache, ActivationObserver.NONE, Set.of());
+        return forward(ids, cache, ActivationObserver.NONE, Set.of(), null, null);
     }
 
     /**
@@ -202,10 +203,21 @@ public final class Llama implements AutoCloseable {
      * in {@code skipped} (their input passes straight on), for importance estimation and calibration.
      */
     public NDArray forward(NDArray ids, ActivationObserver observer, Set<Integer> skipped) {
-        return forward(ids, null, observer, skipped);
+        return forward(ids, null, observer, skipped, null, null);
     }
 
-    private NDArray forward(NDArray ids, KvCache cache, ActivationObserver observer, Set<Integer> skipped) {
+    /**
+     * For {@link ContinuationScoring}: like {@link #forward(NDArray, KvCache)}, but with {@code mask} (additive,
+     * {@code [B, 1, 1, T, start + T]} in the model's type, causality included) in place of the causal mask, and
+     * logits {@code [N, V]} only at the N places {@code selected} names (int64 {@code [N]}, row * T + step): the
+     * final norm and LM head run on those positions alone.
+     */
+    NDArray forward(NDArray ids, KvCache cache, NDArray mask, NDArray selected) {
+        return forward(ids, cache, ActivationObserver.NONE, Set.of(), mask, selected);
+    }
+
+    private NDArray forward(NDArray ids, KvCache cache, ActivationObserver observer, Set<Integer> skipped,
+            NDArray customMask, NDArray selected) {
         int start = cache == null ? 0 : cache.length();
         int steps = checkSteps(ids, start);
         NDArray logits;
@@ -214,12 +226,15 @@ public final class Llama implements AutoCloseable {
             checkVocabulary(tokens);
             NDManager m = tokens.getManager();
             NDArray[] rope = rope(m, start, steps);
-            NDArray mask = steps == 1 ? null : mask(m, start, steps);
+            NDArray mask = customMask != null ? customMask : steps == 1 ? null : mask(m, start, steps);
             NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
             for (int i = 0; i < layers.size(); i++) {
                 if (!skipped.contains(i)) {
                     h = layers.get(i).forward(h, rope, mask, cache, i, observer);
                 }
+            }
+            if (selected != null) {
+                h = h.reshape(-1, h.getShape().get(2)).get(new NDIndex("{}", selected));
             }
             logits = Precision32.widen(Linear.linear(finalNorm.forward(h), lmHead).singletonOrThrow());
             NDScope.unregister(logits);

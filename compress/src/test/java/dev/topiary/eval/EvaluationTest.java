@@ -123,6 +123,11 @@ class EvaluationTest {
             assertEquals(100, metrics.tokens());
             assertEquals(nll / 100, metrics.loss(), 1e-5);
             assertEquals(1.0, metrics.perplexity() / Math.exp(nll / 100), 1e-5);
+            List<String> progress = new ArrayList<>();
+            LanguageModelMetrics reported = LanguageModelEvaluation.evaluate(model, data, 10, 3, 0, Cancellation.none(),
+                    (done, total) -> progress.add(done + "/" + total));
+            assertEquals(List.of("0/10", "3/10", "6/10", "9/10", "10/10"), progress, "windows before and after each pass");
+            assertEquals(metrics.loss(), reported.loss());
             LanguageModelMetrics capped = LanguageModelEvaluation.evaluate(model, data, 10, 3, 35, Cancellation.none());
             assertEquals(30, capped.tokens());
             assertEquals(null, metrics.warning());

@@ -25,7 +25,7 @@ public final class Benchmarks {
 
     /** The groups of measurements {@code topiary bench} can run. */
     public enum Suite {
-        /** Matmul rate, forward throughput, importance overhead, training, checkpoint loading. */
+        /** Matmul rate, forward throughput, importance overhead, training, evaluation, checkpoint loading. */
         FOUNDATION,
         /** Pruning surgery and quantization time ({@link CompressionBenchmark}). */
         COMPRESSION,
@@ -64,6 +64,9 @@ public final class Benchmarks {
             out.println("- training the embedded teacher's architecture (tiny), 16 x 256 tokens per step: "
                     + TrainingBenchmark.measure(tiny, 16, 256, work / matmul.median(), warmup, repeats));
             out.flush();
+            try (Llama model = Llama.random(tiny, 1, device, type)) {
+                print(out, EvaluationBenchmark.lines("tiny", model, EmbeddedData.obtain(), warmup, repeats));
+            }
         }
         if (compression) {
             try (Llama model = Llama.random(tiny, 1, device, type)) {
