@@ -137,11 +137,16 @@ public final class Comparison implements HtmlRenderable {
      * @throws TopiaryException when it cannot be written
      */
     public Path writeCsv(Path file) {
+        return writeCsv(file, toCsv(), "the results");
+    }
+
+    /** Writes {@code csv}, {@code what} a table holds, to {@code file}, complete or not at all. */
+    static Path writeCsv(Path file, String csv, String what) {
         try {
-            AtomicFile.writeString(file, toCsv());
+            AtomicFile.writeString(file, csv);
             return file.toAbsolutePath();
         } catch (IOException e) {
-            throw new TopiaryException("cannot write the results to " + file + ": " + IoErrors.describe(e), e);
+            throw new TopiaryException("cannot write " + what + " to " + file + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -1,9 +1,6 @@
 package dev.topiary;
 
-import dev.topiary.io.AtomicFile;
-import dev.topiary.io.IoErrors;
 import dev.topiary.render.Html;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -168,13 +165,7 @@ public final class SeedComparisons implements HtmlRenderable {
      * @throws TopiaryException when it cannot be written
      */
     public Path writeCsv(Path file) {
-        try {
-            AtomicFile.writeString(file, toCsv());
-            return file.toAbsolutePath();
-        } catch (IOException e) {
-            throw new TopiaryException("cannot write the results over seeds to " + file + ": "
-                    + IoErrors.describe(e), e);
-        }
+        return Comparison.writeCsv(file, toCsv(), "the results over seeds");
     }
 
     @Override

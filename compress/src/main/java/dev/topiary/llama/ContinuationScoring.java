@@ -18,8 +18,9 @@ import java.util.List;
  * <p>The contexts, left-padded to the longest so that all of them end at the same position, run in one forward pass
  * that fills a {@link KvCache} and gives the logits of their last position (which predict every continuation's first
  * token). The continuations (all tokens but their last) then run in passes of {@value #ROWS_PER_PASS} rows of
- * similar lengths, right-padded, each after the cache expanded to its rows' contexts. A per-row mask keeps every real position from seeing padding (a padding position sees only itself,
- * so nothing is undefined), and the LM head runs only at the positions whose next token is scored. Rotary embeddings
+ * similar lengths, right-padded, each after the cache expanded to its rows' contexts. A per-row mask keeps every
+ * real position from seeing padding (a padding position sees only itself, so nothing is undefined), and the LM head
+ * runs only at the positions whose next token is scored. Rotary embeddings
  * depend only on the distance between positions, so a left-padded context attends exactly as it does alone; the
  * results equal a full forward pass of each context followed by its continuation up to float rounding.
  */
