@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.topiary.TopiaryException;
 import dev.topiary.engine.JavaArrays;
+import java.util.stream.IntStream;
 
 /**
  * GPTQ (Frantar et al. 2022, "GPTQ: Accurate Post-Training Quantization for Generative Pre-trained Transformers"):
@@ -130,27 +131,28 @@ public final class Gptq {
         return weight.getName() == null ? "weight" : weight.getName();
     }
 
-    // Columns of one block, left to right: quantize, record the scaled error, update the block's later columns.
+    // Columns of one block, left to right: quantize, record the scaled error, update the block's later columns. Rows
+    // are independent here (a row's codes, scales and errors are its own), so they run in parallel, each in the
+    // order the algorithm takes its columns.
     private static float[] quantizeBlock(GptqGrid grid, float[] values, int rows, CholeskyUpper.RowBlock block) {
         int size = block.size();
         double[] u = block.diagonal();
         float[] errors = new float[rows * size];
-        for (int i = 0; i < size; i++) {
-            int column = block.start() + i;
-            if (grid.startsGroup(column)) {
-                grid.fitGroup(values, rows, size, i, column);
-            }
-            double pivot = u[i * size + i];
-            for (int r = 0; r < rows; r++) {
-                int at = r * size;
+        IntStream.range(0, rows).parallel().forEach(r -> {
+            int at = r * size;
+            for (int i = 0; i < size; i++) {
+                int column = block.start() + i;
+                if (grid.startsGroup(column)) {
+                    grid.fitGroup(values, r, size, i, column);
+                }
                 float q = grid.quantize(values[at + i], r, column);
-                double e = (values[at + i] - q) / pivot;
+                double e = (values[at + i] - q) / u[i * size + i];
                 errors[at + i] = (float) e;
                 for (int j = i + 1; j < size; j++) {
                     values[at + j] -= (float) (e * u[i * size + j]);
                 }
             }
-        }
+        });
         return errors;
     }
 }

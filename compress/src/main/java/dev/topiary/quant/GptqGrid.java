@@ -33,13 +33,10 @@ final class GptqGrid {
         return refitInterval > 0 && position % refitInterval == 0;
     }
 
-    // Scale parameters of every row's group reaching block column i (tensor column `column`), fitted by the scheme
-    // to the current values, which already carry the errors of all earlier columns.
-    void fitGroup(float[] values, int rows, int size, int i, int column) {
-        for (int r = 0; r < rows; r++) {
-            scheme.refitGroup(values, r * size + i, column % groupSize, scales, zeros,
-                    scheme.scaleIndex(r, column, columns));
-        }
+    // Scale parameters of row r's group reaching block column i (tensor column `column`), fitted by the scheme to
+    // the row's current values, which already carry the errors of all earlier columns.
+    void fitGroup(float[] values, int r, int size, int i, int column) {
+        scheme.refitGroup(values, r * size + i, column % groupSize, scales, zeros, scheme.scaleIndex(r, column, columns));
     }
 
     float quantize(float w, int row, int position) {
