@@ -79,7 +79,8 @@ final class GptqBenchmark {
             double few = calibration(model, m, fewSequences, length);
             double many = calibration(model, m, manySequences, length);
             double perToken = Math.max(0, (many - few) / ((double) (manySequences - fewSequences) * length));
-            double layerFixed = few - perToken * fewSequences * length;
+            // Two single runs: on a noisy host the line through them can tilt; neither part can be negative.
+            double layerFixed = Math.max(0, few - perToken * fewSequences * length);
             lines.add(String.format(Locale.ROOT, "- %s, GPTQ INT4 of one layer, whole: %.1f s on %d x %d tokens,"
                     + " %.1f s on %d x %d: %.1f s fixed (the parts above: %.1f s) and %.2f ms per calibration token",
                     name, few, fewSequences, length, many, manySequences, length, layerFixed, fixed,
