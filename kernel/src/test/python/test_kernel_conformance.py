@@ -19,7 +19,7 @@ class TopiaryKernelConformance(jupyter_kernel_test.KernelTests):
 
     completion_samples = [
         {"text": "System.currentTimeMi", "matches": {"currentTimeMillis()"}},
-        {"text": "Model.embeddedTe", "matches": {"embeddedTeacher("}},
+        {"text": "Model.embeddedTe", "matches": {"embeddedTeacher(", "embeddedTeacherReport("}},
     ]
 
     complete_code_samples = ["1 + 1", "int x = 3;", "for (int i = 0; i < 3; i++) { x += i; }"]
