@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.llama.Llama;
+import dev.topiary.quant.ActivationScheme;
 import dev.topiary.quant.GptqCalibration;
 import dev.topiary.quant.GptqOptions;
 import dev.topiary.quant.PackedModel;
@@ -28,13 +29,15 @@ import java.util.List;
  * @param embeddings whether the token embedding (and an untied LM head) are quantized too, by round-to-nearest
  * @param actOrder whether each layer's columns are quantized in order of decreasing activation size
  *     ({@link GptqOptions#actOrder()}) instead of left to right
+ * @param activations how the inputs of the linear layers are quantized as the model runs ({@code NONE}: not); the
+ *     Hessians are measured on the floating-point activations
  */
-public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddings, boolean actOrder)
-        implements QuantizeStep {
+public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddings, boolean actOrder,
+        ActivationScheme activations) implements QuantizeStep {
 
     /** GPTQ of the linear weights, columns left to right. */
     public Gptq(QuantScheme scheme, Calibration calibration) {
-        this(scheme, calibration, false, false);
+        this(scheme, calibration, false, false, ActivationScheme.NONE);
     }
 
     /** Calibration sequences of {@link #of}. */
@@ -59,7 +62,7 @@ public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddin
 
     @Override
     public Gptq withEmbeddings() {
-        return new Gptq(scheme, calibration, true, actOrder);
+        return new Gptq(scheme, calibration, true, actOrder, activations);
     }
 
     /**
@@ -68,11 +71,16 @@ public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddin
      * {@link GptqOptions#actOrder()}).
      */
     public Gptq withActOrder() {
-        return new Gptq(scheme, calibration, embeddings, true);
+        return new Gptq(scheme, calibration, embeddings, true, activations);
+    }
+
+    @Override
+    public Gptq withActivations(ActivationScheme scheme) {
+        return new Gptq(this.scheme, calibration, embeddings, actOrder, scheme);
     }
 
     public Gptq withCalibration(Calibration c) {
-        return new Gptq(scheme, c, embeddings, actOrder);
+        return new Gptq(scheme, c, embeddings, actOrder, activations);
     }
 
     public Gptq withData(Corpus corpus) {
@@ -95,7 +103,7 @@ public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddin
 
     @Override
     public Gptq withScheme(QuantScheme other) {
-        return new Gptq(other, calibration, embeddings, actOrder);
+        return new Gptq(other, calibration, embeddings, actOrder, activations);
     }
 
     @Override
@@ -129,12 +137,14 @@ public record Gptq(QuantScheme scheme, Calibration calibration, boolean embeddin
 
     static Gptq fromJson(JsonNode json) {
         return new Gptq(QuantizeStep.schemeFromJson(json), Calibration.fromJson(json.path("calibration")),
-                QuantizeStep.embeddingsFromJson(json), json.path("act_order").asBoolean(false));
+                QuantizeStep.embeddingsFromJson(json), json.path("act_order").asBoolean(false),
+                QuantizeStep.activationsFromJson(json));
     }
 
     @Override
     public String toString() {
         return "quantize " + QuantizeStep.describe(scheme) + ", GPTQ on " + calibration
-                + (actOrder ? ", act_order" : "") + (embeddings ? ", embeddings too (round-to-nearest)" : "");
+                + (actOrder ? ", act_order" : "") + (embeddings ? ", embeddings too (round-to-nearest)" : "")
+                + QuantizeStep.describe(activations);
     }
 }

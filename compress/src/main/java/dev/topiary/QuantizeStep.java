@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaConfig;
+import dev.topiary.quant.ActivationScheme;
 import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
 import java.lang.ref.Reference;
@@ -29,6 +30,16 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
 
     /** This step quantizing the token embedding (and an untied LM head) too. */
     QuantizeStep withEmbeddings();
+
+    /**
+     * How the inputs of the decoder linear layers are quantized as the model runs: {@code NONE} for a weight-only
+     * model (W8A16), {@code INT8} for W8A8, {@code FP8} with FP8 weights for the FP8 scheme; see
+     * {@link ActivationScheme}.
+     */
+    ActivationScheme activations();
+
+    /** This step with the linear layers' inputs quantized as {@code scheme} when the model runs. */
+    QuantizeStep withActivations(ActivationScheme scheme);
 
     /** This step with what it left to the model's defaults (GPTQ's calibration data) filled in. */
     QuantizeStep resolve(ModelDefaults defaults);
@@ -73,7 +84,9 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
         scheme().checkFits(model.config());
         Monitor monitor = Monitor.current();
         monitor.check("quantization");
-        PackedModel packed = pack(model.llama(), monitor);
+        PackedModel packedWeights = pack(model.llama(), monitor);
+        PackedModel packed = activations() == ActivationScheme.NONE ? packedWeights
+                : packedWeights.withActivations(activations());
         try {
             SharedWeights weights = new SharedWeights(packed.toLlama(), packed);
             monitor.report(new Progress("quantize", 1, 1, "models", Precision.of(scheme()).name()));
@@ -100,6 +113,9 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
         if (embeddings()) {
             json.put("embeddings", true);
         }
+        if (activations() != ActivationScheme.NONE) {
+            json.put("activations", activations().id());
+        }
         return json;
     }
 
@@ -120,6 +136,16 @@ public sealed interface QuantizeStep extends Step permits RoundToNearest, Gptq {
     /** Whether a recipe's step quantized the embeddings too (absent: no, as every recipe before the option). */
     static boolean embeddingsFromJson(JsonNode json) {
         return json.path("embeddings").asBoolean(false);
+    }
+
+    /** How a recipe's step quantized activations (absent: not at all, as every recipe before the option). */
+    static ActivationScheme activationsFromJson(JsonNode json) {
+        return ActivationScheme.parse(json.path("activations").asText(ActivationScheme.NONE.id()));
+    }
+
+    /** The activations as a lineage shows them: nothing when they are not quantized. */
+    static String describe(ActivationScheme activations) {
+        return activations == ActivationScheme.NONE ? "" : ", " + activations;
     }
 
     /** The scheme as a lineage shows it: the precision, GGUF's grid where it is one, and the groups. */

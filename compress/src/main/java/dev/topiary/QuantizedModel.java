@@ -5,6 +5,7 @@ import dev.topiary.gguf.EncodedMatrix;
 import dev.topiary.gguf.GgmlType;
 import dev.topiary.gguf.GgufExport;
 import dev.topiary.io.Overwrite;
+import dev.topiary.quant.ActivationScheme;
 import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.quant.QuantizedCheckpoint;
@@ -54,6 +55,11 @@ public final class QuantizedModel extends LanguageModel {
         return Precision.of(scheme());
     }
 
+    /** How the inputs of the linear layers are quantized as the model runs ({@code NONE}: weights only). */
+    public ActivationScheme activations() {
+        return weights().packed().activations();
+    }
+
     /** The packed layout: number format and which weights share a scale. */
     public QuantScheme scheme() {
         return weights().packed().scheme();
@@ -66,7 +72,7 @@ public final class QuantizedModel extends LanguageModel {
 
     @Override
     String storage() {
-        return precision().toString();
+        return precision() + (activations() == ActivationScheme.NONE ? "" : " weights, " + activations());
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.topiary;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.llama.Llama;
+import dev.topiary.quant.ActivationScheme;
 import dev.topiary.quant.ModelQuantizer;
 import dev.topiary.quant.PackedModel;
 import dev.topiary.quant.QuantScheme;
@@ -11,12 +12,14 @@ import dev.topiary.quant.QuantScheme;
  *
  * @param scheme the number format and which weights share a scale
  * @param embeddings whether the token embedding (and an untied LM head) are quantized too
+ * @param activations how the inputs of the linear layers are quantized as the model runs ({@code NONE}: not)
  */
-public record RoundToNearest(QuantScheme scheme, boolean embeddings) implements QuantizeStep {
+public record RoundToNearest(QuantScheme scheme, boolean embeddings, ActivationScheme activations)
+        implements QuantizeStep {
 
     /** Round-to-nearest of the linear weights in {@code scheme}. */
     public RoundToNearest(QuantScheme scheme) {
-        this(scheme, false);
+        this(scheme, false, ActivationScheme.NONE);
     }
 
     /** Round-to-nearest of the linear weights in {@code precision}'s default scheme. */
@@ -26,7 +29,12 @@ public record RoundToNearest(QuantScheme scheme, boolean embeddings) implements 
 
     @Override
     public RoundToNearest withEmbeddings() {
-        return new RoundToNearest(scheme, true);
+        return new RoundToNearest(scheme, true, activations);
+    }
+
+    @Override
+    public RoundToNearest withActivations(ActivationScheme scheme) {
+        return new RoundToNearest(this.scheme, embeddings, scheme);
     }
 
     @Override
@@ -41,7 +49,7 @@ public record RoundToNearest(QuantScheme scheme, boolean embeddings) implements 
 
     @Override
     public RoundToNearest withScheme(QuantScheme other) {
-        return new RoundToNearest(other, embeddings);
+        return new RoundToNearest(other, embeddings, activations);
     }
 
     @Override
@@ -50,11 +58,13 @@ public record RoundToNearest(QuantScheme scheme, boolean embeddings) implements 
     }
 
     static RoundToNearest fromJson(JsonNode json) {
-        return new RoundToNearest(QuantizeStep.schemeFromJson(json), QuantizeStep.embeddingsFromJson(json));
+        return new RoundToNearest(QuantizeStep.schemeFromJson(json), QuantizeStep.embeddingsFromJson(json),
+                QuantizeStep.activationsFromJson(json));
     }
 
     @Override
     public String toString() {
-        return "quantize " + QuantizeStep.describe(scheme) + ", round-to-nearest" + (embeddings ? ", embeddings too" : "");
+        return "quantize " + QuantizeStep.describe(scheme) + ", round-to-nearest" + (embeddings ? ", embeddings too" : "")
+                + QuantizeStep.describe(activations);
     }
 }

@@ -19,8 +19,10 @@ final class Attention {
     private final int groupSize;
     private final int headDim;
     private final float scale;
+    private final LinearInputs inputs;
 
-    Attention(LlamaConfig config, NDArray q, NDArray k, NDArray v, NDArray o) {
+    Attention(LlamaConfig config, NDArray q, NDArray k, NDArray v, NDArray o, LinearInputs inputs) {
+        this.inputs = inputs;
         this.q = q;
         this.k = k;
         this.v = v;
@@ -37,7 +39,9 @@ final class Attention {
      * @param mask additive {@code [T, S]} mask over all S visible positions, or null when every key is visible
      * @param cache holds earlier positions' keys and values and receives these; null for a full-sequence pass
      */
-    NDArray forward(NDArray x, NDArray[] rope, NDArray mask, KvCache cache, int layer, ActivationObserver observer) {
+    NDArray forward(NDArray input, NDArray[] rope, NDArray mask, KvCache cache, int layer,
+            ActivationObserver observer) {
+        NDArray x = inputs.apply(input);
         long batch = x.getShape().get(0);
         long steps = x.getShape().get(1);
         NDArray queries = Linear.linear(x, q).singletonOrThrow()
@@ -72,6 +76,6 @@ final class Attention {
                 .transpose(0, 3, 1, 2, 4)
                 .reshape(batch, steps, (long) kvHeads * groupSize * headDim);
         observer.observe(layer, ActivationObserver.Site.ATTENTION_OUTPUT_INPUT, heads);
-        return Linear.linear(heads, o).singletonOrThrow();
+        return Linear.linear(inputs.apply(heads), o).singletonOrThrow();
     }
 }

@@ -46,10 +46,13 @@ public final class Llama implements AutoCloseable {
     private final NDArray lmHead;
     private final RotaryEmbedding rotary;
     private final DataType dataType;
+    private final LinearInputs linearInputs;
     private final boolean owner;
 
-    private Llama(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters, boolean owner) {
+    private Llama(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters, LinearInputs linearInputs,
+            boolean owner) {
         this.config = config;
+        this.linearInputs = linearInputs;
         this.manager = manager;
         this.owner = owner;
         this.parameters = Collections.unmodifiableMap(parameters);
@@ -61,10 +64,11 @@ public final class Llama implements AutoCloseable {
                     new RmsNorm(parameters.get(LlamaLayout.inputNorm(i)), config.rmsNormEps()),
                     new Attention(config,
                             parameters.get(LlamaLayout.qProj(i)), parameters.get(LlamaLayout.kProj(i)),
-                            parameters.get(LlamaLayout.vProj(i)), parameters.get(LlamaLayout.oProj(i))),
+                            parameters.get(LlamaLayout.vProj(i)), parameters.get(LlamaLayout.oProj(i)),
+                            linearInputs),
                     new RmsNorm(parameters.get(LlamaLayout.postAttentionNorm(i)), config.rmsNormEps()),
                     new FeedForward(parameters.get(LlamaLayout.gateProj(i)), parameters.get(LlamaLayout.upProj(i)),
-                            parameters.get(LlamaLayout.downProj(i)))));
+                            parameters.get(LlamaLayout.downProj(i)), linearInputs)));
         }
         this.layers = List.copyOf(blocks);
         this.finalNorm = new RmsNorm(parameters.get(LlamaLayout.FINAL_NORM), config.rmsNormEps());
@@ -80,6 +84,15 @@ public final class Llama implements AutoCloseable {
      * @throws TopiaryException when a tensor the config needs is missing, has another shape, or is unexpected
      */
     public static Llama fromParameters(LlamaConfig config, Map<String, NDArray> tensors, String source) {
+        return fromParameters(config, tensors, source, LinearInputs.EXACT);
+    }
+
+    /**
+     * As {@link #fromParameters(LlamaConfig, Map, String)}, for a model whose decoder linear layers see their inputs
+     * through {@code linearInputs} (fake activation quantization).
+     */
+    public static Llama fromParameters(LlamaConfig config, Map<String, NDArray> tensors, String source,
+            LinearInputs linearInputs) {
         Map<String, long[]> actual = new LinkedHashMap<>();
         tensors.forEach((name, t) -> actual.put(name, t.getShape().getShape()));
         LlamaLayout.check(config, actual, source);
@@ -103,7 +116,7 @@ public final class Llama implements AutoCloseable {
                 t.close();
             }
         });
-        return new Llama(config, manager, owned, true);
+        return new Llama(config, manager, owned, linearInputs, true);
     }
 
     /**
@@ -145,6 +158,11 @@ public final class Llama implements AutoCloseable {
         return dataType;
     }
 
+    /** What the decoder linear layers' inputs pass through ({@link LinearInputs#EXACT} in a floating-point model). */
+    public LinearInputs linearInputs() {
+        return linearInputs;
+    }
+
     /** The live parameters by Hugging Face name, in checkpoint order (no lm_head when tied). */
     public Map<String, NDArray> parameters() {
         return parameters;
@@ -172,7 +190,7 @@ public final class Llama implements AutoCloseable {
             }
             merged.put(name, t);
         });
-        return new Llama(config, manager, merged, false);
+        return new Llama(config, manager, merged, linearInputs, false);
     }
 
     /** The manager that owns the parameters; arrays the caller makes for this model (token ids) may live under it. */

@@ -17,7 +17,9 @@ import java.util.Map;
  * norms, lm_head) in fp32. It owns those fp32 arrays and frees them on {@link #close()}.
  *
  * <p>DJL has no low-bit matrix product, so running the model means dequantizing: {@link #toLlama()} builds a
- * normal fp32 {@link Llama} from the packed weights, which evaluation and generation use as they are.
+ * normal fp32 {@link Llama} from the packed weights, which evaluation and generation use as they are. A model may
+ * also quantize the activations entering its linear layers ({@link #activations()}, W8A8); its Llama simulates that
+ * in every forward pass.
  */
 public final class PackedModel implements AutoCloseable {
 
@@ -26,6 +28,13 @@ public final class PackedModel implements AutoCloseable {
     private final Map<String, QuantizedTensor> quantized;
     private final Map<String, NDArray> floating;
     private final NDManager manager;
+    private final ActivationScheme activations;
+
+    /** As {@link #PackedModel(LlamaConfig, QuantScheme, Map, Map, String, ActivationScheme)}, activations unquantized. */
+    public PackedModel(LlamaConfig config, QuantScheme scheme, Map<String, QuantizedTensor> quantized,
+            Map<String, NDArray> floating, String source) {
+        this(config, scheme, quantized, floating, source, ActivationScheme.NONE);
+    }
 
     /**
      * Takes ownership of {@code floating} (moved to a manager of this model); {@code quantized} and
@@ -35,7 +44,7 @@ public final class PackedModel implements AutoCloseable {
      *     another scheme
      */
     public PackedModel(LlamaConfig config, QuantScheme scheme, Map<String, QuantizedTensor> quantized,
-            Map<String, NDArray> floating, String source) {
+            Map<String, NDArray> floating, String source, ActivationScheme activations) {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         quantized.forEach((name, q) -> {
             if (!q.scheme().equals(scheme)) {
@@ -53,6 +62,7 @@ public final class PackedModel implements AutoCloseable {
         LlamaLayout.check(config, shapes, source);
         this.config = config;
         this.scheme = scheme;
+        this.activations = activations;
         this.quantized = Collections.unmodifiableMap(new LinkedHashMap<>(quantized));
         // The final norm is never quantized (the embedding may be): its device is the model's.
         this.manager = Engines.engine().newBaseManager(floating.get(LlamaLayout.FINAL_NORM).getDevice());
@@ -72,6 +82,21 @@ public final class PackedModel implements AutoCloseable {
 
     public QuantScheme scheme() {
         return scheme;
+    }
+
+    /** How the activations entering the linear layers are quantized ({@link ActivationScheme#NONE}: not at all). */
+    public ActivationScheme activations() {
+        return activations;
+    }
+
+    /**
+     * These tensors with the linear layers' inputs quantized as {@code scheme}: the tensors move to the result, and
+     * this model is left empty (closed).
+     */
+    public PackedModel withActivations(ActivationScheme scheme) {
+        PackedModel moved = new PackedModel(config, this.scheme, quantized, floating, "quantized model", scheme);
+        manager.close();
+        return moved;
     }
 
     /** The quantized tensors by Hugging Face name, in checkpoint order. */
@@ -130,7 +155,7 @@ public final class PackedModel implements AutoCloseable {
                 t.attach(staging);
                 tensors.put(name, t);
             }
-            return Llama.fromParameters(config, tensors, "quantized model (" + scheme + ")");
+            return Llama.fromParameters(config, tensors, "quantized model (" + scheme + ")", activations);
         } finally {
             staging.close();
         }
@@ -143,7 +168,8 @@ public final class PackedModel implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "PackedModel(" + scheme + ", " + quantized.size() + " quantized tensors, " + storedBytes()
+        return "PackedModel(" + scheme + (activations == ActivationScheme.NONE ? "" : ", " + activations) + ", "
+                + quantized.size() + " quantized tensors, " + storedBytes()
                 + " bytes, fp32 " + fp32Bytes() + " bytes)";
     }
 }

@@ -34,7 +34,8 @@ import java.util.Map;
  * Saves and loads a {@link PackedModel} as a directory:
  * <ul>
  *   <li>{@code config.json}: the model's Hugging Face config plus a {@code quantization_config} object (method,
- *       scheme, bits, group size, symmetry, packing, and the list of quantized tensors);</li>
+ *       scheme, bits, group size, symmetry, packing, {@code activations} when the linear layers' inputs are
+ *       quantized too ({@link ActivationScheme#id()}), and the list of quantized tensors);</li>
  *   <li>{@code model.safetensors}: the floating tensors as F32, and for each quantized tensor {@code NAME}:
  *       {@code NAME.qweight} (the packed codes: I8 {@code [out, in]} for INT8, U8 {@code [out, in]} for FP8, U8
  *       {@code [out, in / 2]} for INT4), {@code NAME.scales} (F32) and, for INT4, {@code NAME.zeros} (U8, one zero
@@ -46,8 +47,12 @@ public final class QuantizedCheckpoint {
 
     /** The config field that describes the quantization. */
     public static final String QUANTIZATION_CONFIG = "quantization_config";
+
     /** {@code quant_method} written by Topiary. */
     public static final String METHOD = "topiary";
+
+    // The key of quantization_config that names how activations are quantized (absent: they are not).
+    private static final String ACTIVATIONS = "activations";
 
     private static final String CONFIG = "config.json";
     private static final String WEIGHTS = "model.safetensors";
@@ -114,6 +119,7 @@ public final class QuantizedCheckpoint {
                     + "'; expected '" + METHOD + "'");
         }
         QuantScheme scheme = QuantScheme.of(q.path("scheme").asText(""), q.path("group_size").asInt(0));
+        ActivationScheme activations = readActivations(q, configFile);
         JsonNode names = q.get("quantized_tensors");
         if (names == null || !names.isArray()) {
             throw new TopiaryException(configFile + ": " + QUANTIZATION_CONFIG
@@ -140,8 +146,7 @@ public final class QuantizedCheckpoint {
                 NDArray t = reader.read(name, staging, DataType.FLOAT32);
                 floating.put(name, t);
             }
-            PackedModel model = new PackedModel(config, scheme, quantized, floating, "quantized model " + dir);
-            return model;
+            return new PackedModel(config, scheme, quantized, floating, "quantized model " + dir, activations);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -184,9 +189,26 @@ public final class QuantizedCheckpoint {
         q.put("scheme", scheme.id());
         q.put("bits", scheme.bits());
         scheme.describe(q);
+        if (model.activations() != ActivationScheme.NONE) {
+            q.put(ACTIVATIONS, model.activations().id());
+        }
         ArrayNode names = q.putArray("quantized_tensors");
         model.quantized().keySet().forEach(names::add);
         return q;
+    }
+
+    // The activation scheme a config states; absent (every checkpoint before activation quantization): none.
+    private static ActivationScheme readActivations(JsonNode q, Path configFile) {
+        JsonNode activations = q.get(ACTIVATIONS);
+        if (activations == null) {
+            return ActivationScheme.NONE;
+        }
+        try {
+            return ActivationScheme.parse(activations.asText());
+        } catch (TopiaryException e) {
+            throw new TopiaryException(configFile + ": " + QUANTIZATION_CONFIG + "." + ACTIVATIONS + ": "
+                    + e.getMessage());
+        }
     }
 
     private static ObjectNode readConfig(Path file) {

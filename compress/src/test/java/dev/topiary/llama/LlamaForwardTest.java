@@ -194,6 +194,35 @@ class LlamaForwardTest {
                 && shape.getMessage().contains("expects [64, 16]"), shape.getMessage());
     }
 
+    @Test
+    void eachLinearLayersInputPassesThroughLinearInputsOnce() {
+        LlamaConfig config = config(16, 4, 2, 0, false, null);
+        Map<String, float[]> weights = TestWeights.random(config, 5);
+        // A smooth non-linear map at the four inputs (q/k/v, o, gate/up, down): put anywhere else, or applied twice,
+        // it would move the logits far past the tolerance.
+        java.util.List<Long> widths = new java.util.ArrayList<>();
+        LinearInputs tanh = x -> {
+            widths.add(x.getShape().get(2));
+            return x.tanh();
+        };
+        double[][] expected = new ReferenceLlama(config, weights, v -> {
+            double[] out = new double[v.length];
+            for (int i = 0; i < v.length; i++) {
+                out[i] = Math.tanh(v[i]);
+            }
+            return out;
+        }).logits(IDS);
+        try (Llama model = TestWeights.toModel(config, weights, manager.newSubManager(), tanh)) {
+            assertClose(expected, model.logits(IDS), "tanh at every linear input");
+            long hidden = config.hiddenSize();
+            long heads = (long) config.numAttentionHeads() * config.headDim();
+            long ffn = config.intermediateSize();
+            assertEquals(java.util.List.of(hidden, heads, hidden, ffn, hidden, heads, hidden, ffn), widths);
+            assertEquals(tanh, model.linearInputs());
+            assertEquals(tanh, model.withParameters(Map.of()).linearInputs());
+        }
+    }
+
     private static void assertClose(double[][] expected, float[][] actual, String name) {
         assertEquals(expected.length, actual.length);
         double worst = 0;

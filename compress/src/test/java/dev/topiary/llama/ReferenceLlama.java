@@ -2,6 +2,7 @@ package dev.topiary.llama;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The independent ground truth for tests: a plain-Java, double-precision forward pass of Hugging Face
@@ -30,16 +31,25 @@ public final class ReferenceLlama {
     private final LlamaConfig config;
     private final Map<String, float[]> weights;
     private final double[] invFreq;
+    private final UnaryOperator<double[]> linearInputs;
+
+    /** As {@link #ReferenceLlama(LlamaConfig, Map, UnaryOperator)}, each linear layer reading its input as it is. */
+    public ReferenceLlama(LlamaConfig config, Map<String, float[]> weights) {
+        this(config, weights, UnaryOperator.identity());
+    }
 
     /**
      * @param config the architecture
      * @param weights Hugging Face tensor name to row-major data; must hold exactly the sizes
      *     {@link LlamaLayout#shapes(LlamaConfig)} implies ({@code lm_head.weight} is not needed when embeddings are
      *     tied, and is ignored then)
+     * @param linearInputs what each token's input vector of the decoder's linear layers passes through first: the
+     *     input of q, k and v (once for the three), of o_proj, of gate and up (once for both) and of down_proj
      * @throws IllegalArgumentException when a tensor is missing or has the wrong number of elements
      */
-    public ReferenceLlama(LlamaConfig config, Map<String, float[]> weights) {
+    public ReferenceLlama(LlamaConfig config, Map<String, float[]> weights, UnaryOperator<double[]> linearInputs) {
         this.config = config;
+        this.linearInputs = linearInputs;
         this.weights = new HashMap<>();
         for (Map.Entry<String, long[]> e : LlamaLayout.shapes(config).entrySet()) {
             float[] data = weights.get(e.getKey());
@@ -116,17 +126,17 @@ public final class ReferenceLlama {
         for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
             double[][] x = new double[t][];
             for (int p = 0; p < t; p++) {
-                x[p] = rmsNorm(h[p], weights.get(LlamaLayout.inputNorm(layer)));
+                x[p] = linearInputs.apply(rmsNorm(h[p], weights.get(LlamaLayout.inputNorm(layer))));
             }
             double[][] attn = attention(layer, x);
             for (int p = 0; p < t; p++) {
-                double[] o = linear(weights.get(LlamaLayout.oProj(layer)), d, attn[p]);
+                double[] o = linear(weights.get(LlamaLayout.oProj(layer)), d, linearInputs.apply(attn[p]));
                 for (int i = 0; i < d; i++) {
                     h[p][i] += o[i];
                 }
             }
             for (int p = 0; p < t; p++) {
-                double[] y = rmsNorm(h[p], weights.get(LlamaLayout.postAttentionNorm(layer)));
+                double[] y = linearInputs.apply(rmsNorm(h[p], weights.get(LlamaLayout.postAttentionNorm(layer))));
                 double[] m = mlp(layer, y);
                 for (int i = 0; i < d; i++) {
                     h[p][i] += m[i];
@@ -209,7 +219,7 @@ public final class ReferenceLlama {
         for (int i = 0; i < ffn; i++) {
             act[i] = silu(gate[i]) * up[i];
         }
-        return linear(weights.get(LlamaLayout.downProj(layer)), config.hiddenSize(), act);
+        return linear(weights.get(LlamaLayout.downProj(layer)), config.hiddenSize(), linearInputs.apply(act));
     }
 
     /** Rotate-half rotary embedding of one head vector at a position. */

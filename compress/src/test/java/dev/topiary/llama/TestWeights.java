@@ -36,9 +36,15 @@ final class TestWeights {
 
     /** The same weights as a Topiary model. */
     static Llama toModel(LlamaConfig config, Map<String, float[]> weights, NDManager manager) {
+        return toModel(config, weights, manager, LinearInputs.EXACT);
+    }
+
+    /** The same weights as a Topiary model whose linear layers see their inputs through {@code linearInputs}. */
+    static Llama toModel(LlamaConfig config, Map<String, float[]> weights, NDManager manager,
+            LinearInputs linearInputs) {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         Map<String, long[]> shapes = LlamaLayout.shapes(config);
         weights.forEach((name, data) -> tensors.put(name, manager.create(data, new Shape(shapes.get(name)))));
-        return Llama.fromParameters(config, tensors, "test weights");
+        return Llama.fromParameters(config, tensors, "test weights", linearInputs);
     }
 }

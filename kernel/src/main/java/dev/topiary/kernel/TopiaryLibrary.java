@@ -32,6 +32,7 @@ public final class TopiaryLibrary implements KernelLibrary {
                 "import dev.topiary.embedded.TeacherRecipe;",
                 "import dev.topiary.io.Overwrite;",
                 "import dev.topiary.quant.QuantScheme;",
+                "import dev.topiary.quant.ActivationScheme;",
                 "import dev.topiary.gguf.GgmlType;",
                 "import dev.topiary.prune.ImportanceScores;",
                 "import dev.topiary.prune.PruningPlan;",
