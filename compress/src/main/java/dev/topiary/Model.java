@@ -26,8 +26,9 @@ import java.util.List;
  * QuantizedModel student = teacher.prune().width(0.5).distill(teacher).quantize(INT8);
  * }</pre>
  *
- * <p>Every verb ({@link #prune()}, {@link #train}, {@link #distill}, {@link #quantize}) builds a {@link Step}
- * record, applies it and returns a new model, leaving its receiver as it was, so re-running a notebook cell is safe.
+ * <p>Every verb ({@link #prune()}, {@link #train}, {@link #distill}, {@link #smooth}, {@link #quantize}) builds a
+ * {@link Step} record, applies it and returns a new model, leaving its receiver as it was, so re-running a notebook
+ * cell is safe.
  * Quantizing ends the chain: a {@link QuantizedModel} evaluates, generates and saves, but is not pruned or trained.
  *
  * <p>Long work reports progress to, and stops when asked by, the calling thread's {@link Monitor}; a cancelled verb
@@ -172,6 +173,22 @@ public final class Model extends LanguageModel {
     public Model distill(Model teacher, Distillation distillation) {
         DistillationObjectives.check(teacher, this, distillation);
         return new DistillStep(teacher.lineage(), distillation.resolve(defaults())).apply(this, teacher);
+    }
+
+    /** SmoothQuant's migration with its defaults: alpha 0.5, calibrated on the model's default corpus. */
+    public Model smooth() {
+        return smooth(SmoothQuant.defaults());
+    }
+
+    /**
+     * A copy that computes the same function with its activation outliers moved into the weights, for W8A8
+     * quantization ({@link SmoothQuant}): {@code smooth().quantize(RoundToNearest.of(INT8)
+     * .withActivations(ActivationScheme.INT8))}.
+     *
+     * @throws TopiaryException before any work when no data is given and the model has none by default
+     */
+    public Model smooth(SmoothQuant smoothing) {
+        return smoothing.resolve(defaults()).apply(this);
     }
 
     /** Quantized by round-to-nearest in {@code precision}'s default scheme (INT4 in groups of 128). */

@@ -9,7 +9,8 @@ import java.util.Map;
  * What a step measured, one record per kind of step. {@link #values()} names each number as a recipe records it, in
  * the order measured; {@link Lineage#differences} compares those.
  */
-public sealed interface StepMetrics permits StepMetrics.Pruned, StepMetrics.Trained, StepMetrics.Quantized {
+public sealed interface StepMetrics permits StepMetrics.Pruned, StepMetrics.Trained, StepMetrics.Quantized,
+        StepMetrics.Smoothed {
 
     /** The numbers by their recipe names, in the order measured. */
     Map<String, Double> values();
@@ -90,6 +91,29 @@ public sealed interface StepMetrics permits StepMetrics.Pruned, StepMetrics.Trai
 
         static Quantized fromJson(JsonNode json) {
             return new Quantized(json.path("stored_bytes").asLong(), json.path("fp32_bytes").asLong());
+        }
+    }
+
+    /**
+     * What SmoothQuant's migration did to the activation outliers ({@link dev.topiary.quant.Smoothing.Result}).
+     *
+     * @param outlierRatioBefore the largest ratio of a channel's maximum to the median channel's maximum, over every
+     *     smoothed linear input, before smoothing
+     * @param outlierRatioAfter the same after smoothing
+     */
+    record Smoothed(double outlierRatioBefore, double outlierRatioAfter) implements StepMetrics {
+
+        @Override
+        public Map<String, Double> values() {
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("outlier_ratio_before", outlierRatioBefore);
+            values.put("outlier_ratio_after", outlierRatioAfter);
+            return Collections.unmodifiableMap(values);
+        }
+
+        static Smoothed fromJson(JsonNode json) {
+            return new Smoothed(json.path("outlier_ratio_before").asDouble(Double.NaN),
+                    json.path("outlier_ratio_after").asDouble(Double.NaN));
         }
     }
 }
