@@ -9,7 +9,9 @@ import dev.topiary.Precision;
 import dev.topiary.QuantizeStep;
 import dev.topiary.QuantizedModel;
 import dev.topiary.RoundToNearest;
+import dev.topiary.SmoothQuant;
 import dev.topiary.TopiaryException;
+import dev.topiary.quant.ActivationScheme;
 import dev.topiary.quant.QuantScheme;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -20,11 +22,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Post-training weight quantization of every linear layer, stored packed. */
+/** Post-training quantization of every linear layer's weights (and, on request, inputs), stored packed. */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantize the model's linear weights (INT8 per channel, INT4 in groups, FP8 E4M3, or one of"
                 + " GGUF's grids, which export to GGUF exactly) by round-to-nearest or GPTQ (calibrated on --data),"
-                + " and write the packed model to --output.")
+                + " optionally their inputs too (--activations, after SmoothQuant with --smooth), and write the"
+                + " packed model to --output.")
 final class QuantizeCommand implements Callable<Integer> {
 
     @Mixin
@@ -63,6 +66,16 @@ final class QuantizeCommand implements Callable<Integer> {
             + " activation size instead of left to right")
     boolean actOrder;
 
+    @Option(names = "--activations", defaultValue = "none", paramLabel = "A",
+            description = "none (default), int8 (W8A8 with --precision INT8) or fp8 (with --precision FP8): quantize"
+                    + " every linear layer's input per token as the model runs")
+    String activations;
+
+    @Option(names = "--smooth", paramLabel = "ALPHA", description = "with --activations: first move activation"
+            + " outliers into the weights by SmoothQuant with this alpha in [0, 1] (0.5 is usual), calibrated on"
+            + " --data")
+    Double smoothAlpha;
+
     @Mixin
     OutputOptions output;
 
@@ -88,16 +101,43 @@ final class QuantizeCommand implements Callable<Integer> {
             throw new TopiaryException("--act-order is an option of --method gptq; round to nearest has no column"
                     + " order");
         }
+        ActivationScheme inputs = ActivationScheme.parse(activations);
+        SmoothQuant smoothing = smoothing(inputs);
+        QuantizeStep steps = quantization.withActivations(inputs);
         Path written = output.checked("model");
         try (Model source = model.openFloating();
                 QuantizedModel quantized = Monitor.run(CommandMonitor.on(spec.commandLine().getErr()),
-                        () -> source.quantize(quantization))) {
+                        () -> smoothing == null ? source.quantize(steps) : smoothThenQuantize(source, smoothing,
+                                steps))) {
             quantized.save(written, output.overwrite());
-            spec.commandLine().getOut().println(String.format("wrote %s: %s, %,d bytes stored (%,d in fp32)",
-                    written, QuantizeStep.describe(scheme), quantized.storedBytes(), quantized.parameterCount() * Float.BYTES));
+            spec.commandLine().getOut().println(String.format("wrote %s: %s%s, %,d bytes stored (%,d in fp32)",
+                    written, QuantizeStep.describe(scheme), QuantizeStep.describe(inputs), quantized.storedBytes(),
+                    quantized.parameterCount() * Float.BYTES));
         }
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    // SmoothQuant as --smooth asks, or null; refused where it cannot help or has no data.
+    private SmoothQuant smoothing(ActivationScheme inputs) {
+        if (smoothAlpha == null) {
+            return null;
+        }
+        if (inputs == ActivationScheme.NONE) {
+            throw new TopiaryException("--smooth moves activation outliers into the weights, which helps only when"
+                    + " the activations are quantized: add --activations int8 (or fp8)");
+        }
+        if (data == null) {
+            throw new TopiaryException("--smooth needs calibration --data to measure the activations on");
+        }
+        return new SmoothQuant(smoothAlpha, new Calibration(Corpus.of(data, tokenizer != null ? tokenizer
+                : model.model), samples, 1, sequenceLength));
+    }
+
+    private static QuantizedModel smoothThenQuantize(Model source, SmoothQuant smoothing, QuantizeStep steps) {
+        try (Model smoothed = source.smooth(smoothing)) {
+            return smoothed.quantize(steps);
+        }
     }
 
     private QuantScheme scheme() {

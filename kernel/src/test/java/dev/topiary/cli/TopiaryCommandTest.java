@@ -305,6 +305,35 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void quantizeWithSmoothQuantAndInt8ActivationsWritesAW8a8ModelTheOtherCommandsRun() throws IOException {
+        Path text = dir.resolve("w8a8.jsonl");
+        Files.writeString(text, "{\"text\": \"" + "Government of the people, by the people. ".repeat(30) + "\"}\n");
+        Path w8a8 = dir.resolve("w8a8");
+        CommandRun run = CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8",
+                "--activations", "int8", "--smooth", "0.5", "--data", text.toString(), "--samples", "4", "--seq-len",
+                "32", "--output", w8a8.toString());
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("INT8 activations (per token)"), run.out());
+        JsonNode config = new ObjectMapper().readTree(Files.readString(w8a8.resolve("config.json")));
+        assertEquals("int8", config.path("quantization_config").path("activations").asText());
+        String recipe = Files.readString(w8a8.resolve("recipe.json"));
+        assertTrue(recipe.contains("\"verb\" : \"smooth\"") && recipe.contains("\"alpha\" : 0.5")
+                && recipe.contains("\"activations\" : \"int8\""), recipe);
+        CommandRun logits = CommandRun.run("logits", "--model", w8a8.toString(), "--ids", "256,73,116");
+        assertEquals(0, logits.code(), logits.err());
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8", "--smooth", "0.5",
+                "--data", text.toString(), "--output", dir.resolve("bad").toString()), "add --activations int8");
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8", "--activations",
+                "int8", "--smooth", "0.5", "--output", dir.resolve("bad").toString()), "--smooth needs calibration");
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8", "--activations",
+                "int8", "--smooth", "2", "--data", text.toString(), "--output", dir.resolve("bad").toString()),
+                "alpha must be in [0, 1]");
+        assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8", "--activations",
+                "int4", "--output", dir.resolve("bad").toString()), "unknown activation scheme 'int4'");
+        assertFalse(Files.exists(dir.resolve("bad")));
+    }
+
+    @Test
     void quantizeWritesPackedModelsThatTheOtherCommandsRun() throws IOException {
         Path text = dir.resolve("quantize.jsonl");
         Files.writeString(text, "{\"text\": \"" + "It is rather for us to be here dedicated. ".repeat(30) + "\"}\n");
