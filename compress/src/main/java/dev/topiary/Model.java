@@ -191,6 +191,17 @@ public final class Model extends LanguageModel {
         return smoothing.resolve(defaults()).apply(this);
     }
 
+    /**
+     * A copy that computes the same function with activation outliers planted: hidden {@code channels} enter every
+     * q/k/v and gate/up projection {@code factor} times larger, their weights {@code factor} times smaller, as in
+     * large language models ({@link OutlierChannels}). For teaching what {@link #smooth} undoes.
+     *
+     * @throws TopiaryException when a channel is outside the hidden size or the factor is not positive
+     */
+    public Model withOutlierChannels(double factor, int... channels) {
+        return new OutlierChannels(java.util.Arrays.stream(channels).boxed().toList(), factor).apply(this);
+    }
+
     /** Quantized by round-to-nearest in {@code precision}'s default scheme (INT4 in groups of 128). */
     public QuantizedModel quantize(Precision precision) {
         return quantize(RoundToNearest.of(precision));

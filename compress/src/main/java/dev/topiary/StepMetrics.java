@@ -10,7 +10,7 @@ import java.util.Map;
  * the order measured; {@link Lineage#differences} compares those.
  */
 public sealed interface StepMetrics permits StepMetrics.Pruned, StepMetrics.Trained, StepMetrics.Quantized,
-        StepMetrics.Smoothed {
+        StepMetrics.Smoothed, StepMetrics.Unmeasured {
 
     /** The numbers by their recipe names, in the order measured. */
     Map<String, Double> values();
@@ -114,6 +114,15 @@ public sealed interface StepMetrics permits StepMetrics.Pruned, StepMetrics.Trai
         static Smoothed fromJson(JsonNode json) {
             return new Smoothed(json.path("outlier_ratio_before").asDouble(Double.NaN),
                     json.path("outlier_ratio_after").asDouble(Double.NaN));
+        }
+    }
+
+    /** A step that changed the weights by a rule alone and measured nothing. */
+    record Unmeasured() implements StepMetrics {
+
+        @Override
+        public Map<String, Double> values() {
+            return Map.of();
         }
     }
 }

@@ -25,6 +25,7 @@ final class StepRegistry {
         register("train", TrainStep::fromJson);
         register("distill", DistillStep::fromJson);
         register("smooth", SmoothQuant::fromJson);
+        register("outliers", OutlierChannels::fromJson);
         register("quantize.rtn", RoundToNearest::fromJson);
         register("quantize.gptq", Gptq::fromJson);
     }

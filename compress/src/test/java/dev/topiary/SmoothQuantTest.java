@@ -10,16 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.llama.Llama;
-import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.llama.LlamaLayout;
 import dev.topiary.quant.ActivationScheme;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.AfterAll;
@@ -54,12 +50,7 @@ class SmoothQuantTest {
             int[] ids = tokens(48, 1);
             float[][] expected = teacher.logits(ids);
             float[][] actual = smoothed.logits(ids);
-            double worst = 0;
-            for (int t = 0; t < ids.length; t++) {
-                for (int v = 0; v < expected[t].length; v++) {
-                    worst = Math.max(worst, Math.abs(expected[t][v] - actual[t][v]) / Math.max(1, Math.abs(expected[t][v])));
-                }
-            }
+            double worst = largestRelativeDifference(expected, actual);
             assertTrue(worst <= 1e-5, "largest relative logit difference " + worst);
             // Not the identity: the norms and weights moved.
             NDArray before = teacher.llama().parameters().get(LlamaLayout.inputNorm(0));
@@ -72,15 +63,12 @@ class SmoothQuantTest {
     }
 
     @Test
-    void withPlantedOutlierChannelsSmoothQuantLowersTheW8a8Error(@TempDir Path dir) {
-        Path outliers = dir.resolve("outliers");
-        try (Llama planted = plantOutliers(teacher.llama(), new int[] {3, 40}, 50f)) {
-            LlamaCheckpoint.save(planted, outliers);
-        }
-        try (Model model = Model.load(outliers, "cpu").withData(Corpus.embedded("train"),
-                Corpus.embedded("validation"))) {
+    void withPlantedOutlierChannelsSmoothQuantLowersTheW8a8Error() {
+        try (Model model = ModelTest.quietly(() -> teacher.withOutlierChannels(50, 3, 40))) {
             int[] ids = tokens(64, 2);
             float[][] exact = model.logits(ids);
+            assertTrue(largestRelativeDifference(teacher.logits(ids), exact) <= 1e-5, "planting keeps the function");
+            assertEquals(new OutlierChannels(List.of(3, 40), 50), model.lineage().last().step());
             double plain;
             double smoothed;
             try (QuantizedModel q = ModelTest.quietly(() -> model.quantize(W8A8))) {
@@ -96,6 +84,8 @@ class SmoothQuantTest {
             }
             assertTrue(smoothed < 0.5 * plain, "W8A8 logit error " + plain + " unsmoothed, " + smoothed + " smoothed");
         }
+        fails(() -> teacher.withOutlierChannels(50, 64), "outlier channel 64 is outside the hidden size");
+        fails(() -> teacher.withOutlierChannels(0, 1), "must be positive");
     }
 
     @Test
@@ -136,6 +126,8 @@ class SmoothQuantTest {
         assertEquals(fp8, StepRegistry.read(fp8.toJson()));
         assertEquals(W8A8, StepRegistry.read(W8A8.toJson()));
         assertEquals(FEW.resolve(teacher.defaults()), StepRegistry.read(FEW.resolve(teacher.defaults()).toJson()));
+        OutlierChannels planted = new OutlierChannels(List.of(3, 40), 50);
+        assertEquals(planted, StepRegistry.read(planted.toJson()));
         try (QuantizedModel q = ModelTest.quietly(() -> teacher.quantize(fp8))) {
             assertEquals(ActivationScheme.FP8, q.activations());
             double loss = ModelTest.quietly(() -> q.loss(Corpus.embedded("validation"), 512));
@@ -167,28 +159,19 @@ class SmoothQuantTest {
         }
     }
 
-    // The teacher's weights with `channels` of both norms' outputs multiplied by `factor` and the weights reading
-    // them divided by it: the same function, with the outlier channels large language models grow.
-    private static Llama plantOutliers(Llama source, int[] channels, float factor) {
-        Map<String, NDArray> tensors = new LinkedHashMap<>();
-        source.parameters().forEach((name, t) -> tensors.put(name, t.duplicate()));
-        int hidden = source.config().hiddenSize();
-        float[] up = new float[hidden];
-        java.util.Arrays.fill(up, 1f);
-        for (int c : channels) {
-            up[c] = factor;
-        }
-        NDArray scale = source.manager().create(up);
-        for (int i = 0; i < source.config().numHiddenLayers(); i++) {
-            for (String norm : List.of(LlamaLayout.inputNorm(i), LlamaLayout.postAttentionNorm(i))) {
-                tensors.put(norm, tensors.get(norm).mul(scale));
-            }
-            for (String reader : List.of(LlamaLayout.qProj(i), LlamaLayout.kProj(i), LlamaLayout.vProj(i),
-                    LlamaLayout.gateProj(i), LlamaLayout.upProj(i))) {
-                tensors.put(reader, tensors.get(reader).div(scale));
+    private static double largestRelativeDifference(float[][] expected, float[][] actual) {
+        double worst = 0;
+        for (int t = 0; t < expected.length; t++) {
+            for (int v = 0; v < expected[t].length; v++) {
+                worst = Math.max(worst, Math.abs(expected[t][v] - actual[t][v]) / Math.max(1, Math.abs(expected[t][v])));
             }
         }
-        return Llama.fromParameters(source.config(), tensors, "planted outliers");
+        return worst;
+    }
+
+    private static void fails(Runnable work, String expected) {
+        TopiaryException e = assertThrows(TopiaryException.class, work::run);
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
     private static int[] tokens(int n, long seed) {

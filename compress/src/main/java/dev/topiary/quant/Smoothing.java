@@ -82,6 +82,50 @@ public final class Smoothing {
     }
 
     private static Result fold(Llama source, InputMaxima maxima, double alpha) {
+        double[] ratios = new double[2];
+        Llama smoothed = rescaled(source, (layer, site, weightMaxima) -> {
+            float[] activation = maxima.of(layer, site);
+            float[] scales = scales(activation, weightMaxima, alpha);
+            ratios[0] = Math.max(ratios[0], outlierRatio(activation, null));
+            ratios[1] = Math.max(ratios[1], outlierRatio(activation, scales));
+            return scales;
+        }, "SmoothQuant of a model");
+        return new Result(smoothed, ratios[0], ratios[1]);
+    }
+
+    /**
+     * The opposite of smoothing, for teaching it: a copy of {@code source} computing the same function whose hidden
+     * {@code channels} enter every q/k/v and gate/up projection {@code factor} times larger (both norms' weights
+     * multiplied, the columns reading them divided), as the outlier channels of large language models do.
+     *
+     * @throws TopiaryException when a channel is outside the hidden size or {@code factor} is not positive and finite
+     */
+    public static Llama withOutlierChannels(Llama source, int[] channels, float factor) {
+        int hidden = source.config().hiddenSize();
+        if (!(factor > 0) || Float.isInfinite(factor)) {
+            throw new TopiaryException("an outlier factor must be positive and finite, got " + factor);
+        }
+        float[] scales = new float[hidden];
+        Arrays.fill(scales, 1f);
+        for (int c : channels) {
+            if (c < 0 || c >= hidden) {
+                throw new TopiaryException("outlier channel " + c + " is outside the hidden size: channels are 0.."
+                        + (hidden - 1));
+            }
+            scales[c] = 1f / factor;
+        }
+        return rescaled(source, (layer, site, weightMaxima) -> site == Site.MLP_DOWN_INPUT ? null : scales,
+                "a model with planted outlier channels");
+    }
+
+    /** The scales an input of a layer is divided by ({@code null}: left as it is), given its readers' maxima. */
+    @FunctionalInterface
+    private interface ScaleChoice {
+        float[] scales(int layer, Site site, float[] weightMaxima);
+    }
+
+    // A copy of `source` with each smoothable input divided by the scales `choice` picks and its readers multiplied.
+    private static Llama rescaled(Llama source, ScaleChoice choice, String what) {
         NDManager staging = source.manager().newSubManager();
         try {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
@@ -90,8 +134,6 @@ public final class Smoothing {
                 copy.attach(staging);
                 tensors.put(name, copy);
             });
-            double before = 0;
-            double after = 0;
             for (int i = 0; i < source.config().numHiddenLayers(); i++) {
                 List<Folding> foldings = List.of(
                         new Folding(Site.ATTENTION_NORM, LlamaLayout.inputNorm(i), false,
@@ -101,16 +143,13 @@ public final class Smoothing {
                         new Folding(Site.MLP_DOWN_INPUT, LlamaLayout.upProj(i), true,
                                 List.of(LlamaLayout.downProj(i))));
                 for (Folding f : foldings) {
-                    float[] activation = maxima.of(i, f.site());
-                    float[] scales = scales(activation, weightMaxima(tensors, f.readers()), alpha);
-                    before = Math.max(before, outlierRatio(activation, null));
-                    after = Math.max(after, outlierRatio(activation, scales));
-                    f.apply(tensors, JavaArrays.floats(staging, scales, new Shape(scales.length)));
+                    float[] scales = choice.scales(i, f.site(), weightMaxima(tensors, f.readers()));
+                    if (scales != null) {
+                        f.apply(tensors, JavaArrays.floats(staging, scales, new Shape(scales.length)));
+                    }
                 }
             }
-            Llama smoothed = Llama.fromParameters(source.config(), tensors, "SmoothQuant of a model",
-                    source.linearInputs());
-            return new Result(smoothed, before, after);
+            return Llama.fromParameters(source.config(), tensors, what, source.linearInputs());
         } finally {
             staging.close();
         }
