@@ -8,6 +8,10 @@ import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.llama.LlamaConfig;
 import dev.topiary.llama.LlamaPresets;
+import dev.topiary.quant.ActivationScheme;
+import dev.topiary.quant.ModelQuantizer;
+import dev.topiary.quant.PackedModel;
+import dev.topiary.quant.QuantScheme;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -71,6 +75,16 @@ public final class Benchmarks {
         if (compression) {
             try (Llama model = Llama.random(tiny, 1, device, type)) {
                 print(out, CompressionBenchmark.measure(model, warmup, repeats, warmup, repeats, 8, 256).lines("tiny"));
+            }
+            // What simulating activation quantization costs a forward pass: the same weights, inputs rounded or not.
+            for (ActivationScheme activations : ActivationScheme.values()) {
+                try (Llama model = Llama.random(tiny, 1, device, type);
+                        PackedModel packed = ModelQuantizer.quantize(model, QuantScheme.INT8, false)
+                                .withActivations(activations);
+                        Llama simulated = packed.toLlama()) {
+                    out.println("- tiny, INT8 weights and " + activations + ", held-out loss: "
+                            + EvaluationBenchmark.loss(simulated, EmbeddedData.obtain(), warmup, repeats));
+                }
             }
         }
         if (suites.contains(Suite.GPTQ)) {
