@@ -13,12 +13,16 @@ import dev.topiary.engine.Engines;
 import dev.topiary.engine.Scalars;
 import dev.topiary.llama.Llama;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The one training loop of Topiary, for pre-training, fine-tuning and distillation alike: AdamW on a warm-up and
  * cosine schedule, global-norm gradient clipping, gradient accumulation, and dynamic loss scaling when the model
- * computes in fp16. It trains the model it is given in place.
+ * computes in fp16. It trains the model it is given in place: every parameter, or only those named (the rest stay
+ * frozen: no gradient, no update, no weight decay).
  *
  * <p>Batches come by index from a {@link BatchSource}, so {@link TrainingState} can save a run and resume it to the
  * same next losses. Each step checks a {@link Cancellation} before it starts.
@@ -26,6 +30,7 @@ import java.util.List;
 public final class Trainer implements AutoCloseable {
 
     private final Llama model;
+    private final Map<String, NDArray> trainable;
     private final Objective objective;
     private final TrainingOptions options;
     private final AdamW optimizer;
@@ -33,14 +38,42 @@ public final class Trainer implements AutoCloseable {
     private long step;
     private long tokens;
 
+    /** Trains every parameter of {@code model}. */
     public Trainer(Llama model, Objective objective, TrainingOptions options) {
+        this(model, model.parameters().keySet(), objective, options);
+    }
+
+    /**
+     * Trains the parameters of {@code model} named in {@code trainable}; the others keep their values.
+     *
+     * @throws IllegalArgumentException when {@code trainable} is empty or names a parameter the model lacks
+     */
+    public Trainer(Llama model, Set<String> trainable, Objective objective, TrainingOptions options) {
         this.model = model;
+        this.trainable = parametersNamed(model, trainable);
         this.objective = objective;
         this.options = options;
-        model.parameters().values().forEach(p -> p.setRequiresGradient(true));
-        this.optimizer = new AdamW(model.parameters(), options.beta1(), options.beta2(), options.epsilon(),
+        this.trainable.values().forEach(p -> p.setRequiresGradient(true));
+        this.optimizer = new AdamW(this.trainable, options.beta1(), options.beta2(), options.epsilon(),
                 options.weightDecay());
         this.scaler = model.dataType() == DataType.FLOAT16 ? LossScaler.dynamic() : LossScaler.none();
+    }
+
+    private static Map<String, NDArray> parametersNamed(Llama model, Set<String> names) {
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("a training needs at least one parameter to train, got none");
+        }
+        Map<String, NDArray> named = new LinkedHashMap<>();
+        model.parameters().forEach((name, p) -> {
+            if (names.contains(name)) {
+                named.put(name, p);
+            }
+        });
+        if (named.size() != names.size()) {
+            throw new IllegalArgumentException("cannot train parameters the model does not have: "
+                    + names.stream().filter(n -> !named.containsKey(n)).sorted().toList());
+        }
+        return named;
     }
 
     /** Optimizer steps taken (including skipped ones). */
@@ -129,7 +162,7 @@ public final class Trainer implements AutoCloseable {
     private double gradientNorm() {
         try (NDScope scope = new NDScope()) {
             NDList squares = new NDList();
-            for (NDArray p : model.parameters().values()) {
+            for (NDArray p : trainable.values()) {
                 squares.add(p.getGradient().toType(DataType.FLOAT32, false).square().sum());
             }
             return Math.sqrt(NDArrays.stack(squares).sum().getFloat());
@@ -155,6 +188,6 @@ public final class Trainer implements AutoCloseable {
     @Override
     public void close() {
         optimizer.close();
-        model.parameters().values().forEach(p -> p.setRequiresGradient(false));
+        trainable.values().forEach(p -> p.setRequiresGradient(false));
     }
 }

@@ -2,6 +2,7 @@ package dev.topiary.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,9 +17,14 @@ import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaConfig;
 import dev.topiary.llama.LlamaPresets;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -207,6 +213,35 @@ class TrainerTest {
             }, cancellation));
             assertEquals(3, trainer.step());
         }
+    }
+
+    @Test
+    void onlyTheNamedParametersTrainAndTheOthersKeepTheirValues() {
+        try (Llama model = Llama.random(CONFIG, 1, Device.cpu(), DataType.FLOAT32)) {
+            Map<String, float[]> before = values(model);
+            Set<String> secondLayer = model.parameters().keySet().stream()
+                    .filter(name -> name.startsWith("model.layers.1.")).collect(Collectors.toSet());
+            try (Trainer trainer = new Trainer(model, secondLayer, Objective.LANGUAGE_MODELING, options(5))) {
+                trainer.train(ruleBatches(4, 16, 1), TrainingListener.NONE, Cancellation.none());
+            }
+            for (Map.Entry<String, float[]> e : values(model).entrySet()) {
+                if (secondLayer.contains(e.getKey())) {
+                    assertFalse(Arrays.equals(before.get(e.getKey()), e.getValue()), e.getKey() + " did not train");
+                } else {
+                    assertArrayEquals(before.get(e.getKey()), e.getValue(), e.getKey() + " changed");
+                }
+                assertFalse(model.parameters().get(e.getKey()).hasGradient(), "gradients are off again");
+            }
+            assertThrows(IllegalArgumentException.class,
+                    () -> new Trainer(model, Set.of("model.layers.9.mlp.up_proj.weight"), Objective.LANGUAGE_MODELING,
+                            options(5)));
+        }
+    }
+
+    static Map<String, float[]> values(Llama model) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        model.parameters().forEach((name, p) -> values.put(name, p.toFloatArray()));
+        return values;
     }
 
     @Test
