@@ -16,7 +16,9 @@ public sealed interface Step permits PruneStep, TrainStep, DistillStep, SmoothQu
     String verb();
 
     /** The name the step is registered and recorded under: the verb, then the method where a verb has several. */
-    String name();
+    default String name() {
+        return verb();
+    }
 
     /** The step as a recipe records it, {@code "verb"} (and {@code "method"}) included. */
     ObjectNode toJson();
