@@ -88,6 +88,11 @@ public record ModuleReplacing(Training training, int layersPerModule, double ini
         return new ModuleReplacing(training, layers, initialRate, rateSlope, fineTuningSteps, seed);
     }
 
+    /** The first step's replacement rate; the slope stays as it was (by default, reaching 1 at three quarters). */
+    public ModuleReplacing withInitialRate(double rate) {
+        return new ModuleReplacing(training, layersPerModule, rate, rateSlope, fineTuningSteps, seed);
+    }
+
     /** The schedule {@code min(1, initialRate + slope * t)} in place of the default. */
     public ModuleReplacing withSchedule(double initial, double slope) {
         return new ModuleReplacing(training, layersPerModule, initial, slope, fineTuningSteps, seed);
