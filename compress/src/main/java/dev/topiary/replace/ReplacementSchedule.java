@@ -1,6 +1,7 @@
 package dev.topiary.replace;
 
 import dev.topiary.TopiaryException;
+import java.util.Locale;
 
 /**
  * BERT-of-Theseus's linear curriculum for the replacement rate: at optimizer step {@code t} (0 for the first) each
@@ -36,6 +37,6 @@ public record ReplacementSchedule(double initialRate, double slope) {
 
     @Override
     public String toString() {
-        return "replacement rate min(1, " + initialRate + " + " + slope + " t)";
+        return String.format(Locale.ROOT, "replacement rate min(1, %.4g + %.4g t)", initialRate, slope);
     }
 }

@@ -31,6 +31,11 @@ class ReplacementScheduleTest {
     }
 
     @Test
+    void itSaysWhatItIs() {
+        assertEquals("replacement rate min(1, 0.5000 + 0.08333 t)", ReplacementSchedule.reachingOneAt(0.5, 6).toString());
+    }
+
+    @Test
     void ratesOutOfRangeAreRefused() {
         assertThrows(TopiaryException.class, () -> new ReplacementSchedule(1.5, 0));
         assertThrows(TopiaryException.class, () -> new ReplacementSchedule(-0.1, 0));
