@@ -4,14 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.llama.LlamaConfig;
 import dev.topiary.replace.ReplacementSchedule;
+import dev.topiary.replace.ReplacingLoss;
+import java.util.Locale;
 
 /**
  * How {@link Model#replaceModules(ModuleReplacing)} makes a compact successor, BERT-of-Theseus's way: the model's
  * layers fall into modules of {@code layersPerModule} consecutive layers, each replaced by one successor layer
  * initialised from the module's first layer; the successor layers train inside the frozen model (the predecessor),
  * each module swapped for its successor layer at random with a rate that rises on a {@link ReplacementSchedule},
- * minimising the next-token loss of that hybrid; then the successor alone (embeddings, final norm and head, copied
- * from the predecessor, included) is fine-tuned on the next-token loss.
+ * minimising the next-token loss of that hybrid (or, {@link #withDistillation()}, its forward KL to the predecessor);
+ * then the successor alone (embeddings, final norm and head, copied from the predecessor, included) is fine-tuned on
+ * the same loss.
  *
  * <p>Immutable; the {@code with}-style methods return a changed copy.
  *
@@ -21,11 +24,13 @@ import dev.topiary.replace.ReplacementSchedule;
  * @param initialRate the replacement rate of the first replacing step
  * @param rateSlope the rate's increase per step, or null for the default: reaching 1 after three quarters of the
  *     replacing steps, so the last quarter trains the successor's layers alone between the frozen embeddings and head
+ * @param loss what both phases minimise: the next-token loss (BERT-of-Theseus's task loss) or forward KL to the
+ *     predecessor
  * @param fineTuningSteps steps of fine-tuning the successor alone afterwards (0: none)
  * @param seed seeds the replacement draws (the batch order is the training's seed)
  */
 public record ModuleReplacing(Training training, int layersPerModule, double initialRate, Double rateSlope,
-        long fineTuningSteps, long seed) {
+        ReplacingLoss loss, long fineTuningSteps, long seed) {
 
     /** One successor layer for each pair of predecessor layers. */
     public static final int DEFAULT_LAYERS_PER_MODULE = 2;
@@ -40,8 +45,8 @@ public record ModuleReplacing(Training training, int layersPerModule, double ini
     public static final double DEFAULT_FULL_REPLACEMENT_AT = 0.75;
 
     public ModuleReplacing {
-        if (training == null) {
-            throw new TopiaryException("module replacing needs its training settings");
+        if (training == null || loss == null) {
+            throw new TopiaryException("module replacing needs its training settings and its loss");
         }
         if (layersPerModule < 2) {
             throw new TopiaryException("a successor layer replaces a module of at least 2 predecessor layers, got "
@@ -55,12 +60,12 @@ public record ModuleReplacing(Training training, int layersPerModule, double ini
 
     /**
      * Modules of {@value #DEFAULT_LAYERS_PER_MODULE} layers, rate from {@value #DEFAULT_INITIAL_RATE} reaching 1
-     * after three quarters of {@link Training#defaults()}'s steps, then {@value #DEFAULT_FINE_TUNING_STEPS} steps of
-     * fine-tuning, seed 0.
+     * after three quarters of {@link Training#defaults()}'s steps, on the next-token loss, then
+     * {@value #DEFAULT_FINE_TUNING_STEPS} steps of fine-tuning, seed 0.
      */
     public static ModuleReplacing defaults() {
         return new ModuleReplacing(Training.defaults(), DEFAULT_LAYERS_PER_MODULE, DEFAULT_INITIAL_RATE, null,
-                DEFAULT_FINE_TUNING_STEPS, 0);
+                ReplacingLoss.NEXT_TOKEN, DEFAULT_FINE_TUNING_STEPS, 0);
     }
 
     /** The defaults with {@code replacing} steps of replacing, then {@code fineTuning} steps of fine-tuning. */
@@ -69,7 +74,7 @@ public record ModuleReplacing(Training training, int layersPerModule, double ini
     }
 
     public ModuleReplacing withTraining(Training t) {
-        return new ModuleReplacing(t, layersPerModule, initialRate, rateSlope, fineTuningSteps, seed);
+        return new ModuleReplacing(t, layersPerModule, initialRate, rateSlope, loss, fineTuningSteps, seed);
     }
 
     public ModuleReplacing withData(Corpus corpus) {
@@ -85,25 +90,34 @@ public record ModuleReplacing(Training training, int layersPerModule, double ini
     }
 
     public ModuleReplacing withLayersPerModule(int layers) {
-        return new ModuleReplacing(training, layers, initialRate, rateSlope, fineTuningSteps, seed);
+        return new ModuleReplacing(training, layers, initialRate, rateSlope, loss, fineTuningSteps, seed);
     }
 
     /** The first step's replacement rate; the slope stays as it was (by default, reaching 1 at three quarters). */
     public ModuleReplacing withInitialRate(double rate) {
-        return new ModuleReplacing(training, layersPerModule, rate, rateSlope, fineTuningSteps, seed);
+        return new ModuleReplacing(training, layersPerModule, rate, rateSlope, loss, fineTuningSteps, seed);
     }
 
     /** The schedule {@code min(1, initialRate + slope * t)} in place of the default. */
     public ModuleReplacing withSchedule(double initial, double slope) {
-        return new ModuleReplacing(training, layersPerModule, initial, slope, fineTuningSteps, seed);
+        return new ModuleReplacing(training, layersPerModule, initial, slope, loss, fineTuningSteps, seed);
     }
 
     public ModuleReplacing withFineTuning(long steps) {
-        return new ModuleReplacing(training, layersPerModule, initialRate, rateSlope, steps, seed);
+        return new ModuleReplacing(training, layersPerModule, initialRate, rateSlope, loss, steps, seed);
     }
 
     public ModuleReplacing withSeed(long s) {
-        return new ModuleReplacing(training, layersPerModule, initialRate, rateSlope, fineTuningSteps, s);
+        return new ModuleReplacing(training, layersPerModule, initialRate, rateSlope, loss, fineTuningSteps, s);
+    }
+
+    /**
+     * Both phases on forward KL(predecessor || model) at temperature 1 instead of the next-token loss: the predecessor
+     * teaches as in {@link Model#distill}, at the cost of one more predecessor pass per step.
+     */
+    public ModuleReplacing withDistillation() {
+        return new ModuleReplacing(training, layersPerModule, initialRate, rateSlope, ReplacingLoss.PREDECESSOR_KL,
+                fineTuningSteps, seed);
     }
 
     /** The replacement rate's schedule over the replacing steps. */
@@ -140,14 +154,25 @@ public record ModuleReplacing(Training training, int layersPerModule, double ini
     ObjectNode toJson() {
         ObjectNode json = training.toJson();
         json.put("layers_per_module", layersPerModule).put("initial_rate", initialRate).put("rate_slope", rateSlope)
-                .put("fine_tuning_steps", fineTuningSteps).put("replacement_seed", seed);
+                .put("loss", loss.name().toLowerCase(Locale.ROOT)).put("fine_tuning_steps", fineTuningSteps)
+                .put("replacement_seed", seed);
         return json;
     }
 
     static ModuleReplacing fromJson(JsonNode json) {
         return new ModuleReplacing(Training.fromJson(json), json.path("layers_per_module").asInt(),
                 json.path("initial_rate").asDouble(), json.path("rate_slope").asDouble(),
+                loss(json.path("loss").asText()),
                 json.path("fine_tuning_steps").asLong(), json.path("replacement_seed").asLong());
+    }
+
+    private static ReplacingLoss loss(String name) {
+        try {
+            return ReplacingLoss.valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new TopiaryException("unknown module-replacing loss '" + name + "' in recipe: expected next_token or"
+                    + " predecessor_kl");
+        }
     }
 
     @Override
@@ -155,6 +180,7 @@ public record ModuleReplacing(Training training, int layersPerModule, double ini
         return "one layer per " + layersPerModule + ", " + (rateSlope != null ? schedule().toString()
                 : "replacement rate from " + initialRate + " to 1 at " + DEFAULT_FULL_REPLACEMENT_AT
                         + " of the steps")
-                + ", draws seed " + seed + ", then " + fineTuningSteps + " steps alone; " + training;
+                + ", draws seed " + seed + (loss == ReplacingLoss.PREDECESSOR_KL ? ", KL to the predecessor" : "")
+                + ", then " + fineTuningSteps + " steps alone; " + training;
     }
 }

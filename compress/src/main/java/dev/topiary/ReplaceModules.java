@@ -30,7 +30,8 @@ public record ReplaceModules(ModuleReplacing replacing) implements Step {
 
     /**
      * The successor of {@code predecessor}: one layer per module, initialised from the module's first layer, trained
-     * inside the frozen predecessor, then fine-tuned alone. The predecessor is left as it was.
+     * inside the frozen predecessor, then fine-tuned alone (taught by the predecessor when the loss is its KL). The
+     * predecessor is left as it was.
      *
      * @throws TopiaryException before any work when the predecessor's layers do not fall into whole modules
      */
@@ -39,14 +40,16 @@ public record ReplaceModules(ModuleReplacing replacing) implements Step {
         int[] dropped = laterLayersOfEachModule(predecessor.config().numHiddenLayers());
         Llama successor = DepthPruner.drop(predecessor.llama(), dropped);
         try {
-            Objective hybrid = new ReplacingObjective(predecessor.llama(), replacing.schedule(), replacing.seed());
+            Objective hybrid = new ReplacingObjective(predecessor.llama(), replacing.schedule(), replacing.loss(),
+                    replacing.seed());
             Training replacingPhase = replacing.training();
             List<TrainingProgress> curve = new ArrayList<>(Fitting.fit(successor, layerParameters(successor), hybrid,
                     replacingPhase, 0, "replace"));
             List<TrainingProgress> last = curve;
             if (replacing.fineTuningSteps() > 0) {
-                last = Fitting.fit(successor, successor.parameters().keySet(), Objective.LANGUAGE_MODELING,
-                        replacing.fineTuning(), replacingPhase.totalSteps(), "replace: fine-tuning");
+                last = Fitting.fit(successor, successor.parameters().keySet(),
+                        replacing.loss().fineTuning(predecessor.llama()), replacing.fineTuning(),
+                        replacingPhase.totalSteps(), "replace: fine-tuning");
                 curve.addAll(last);
             }
             long tokens = replacingPhase.totalTokens()

@@ -12,6 +12,7 @@ import dev.topiary.data.IndexedDatasetWriter;
 import dev.topiary.llama.LlamaConfig;
 import dev.topiary.llama.LlamaLayout;
 import dev.topiary.replace.ReplacementSchedule;
+import dev.topiary.replace.ReplacingLoss;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -176,6 +177,19 @@ class ReplaceModulesTest {
                 again.llama().parameters().forEach((name, p) ->
                         assertArrayEquals(expected.get(name), p.toFloatArray(), name));
             }
+        }
+    }
+
+    @Test
+    void withDistillationBothPhasesLearnFromThePredecessorAndTheRecipeSaysSo() {
+        try (Model successor = quietly(() -> predecessor.replaceModules(small(3, 2).withDistillation()))) {
+            ReplaceModules step = (ReplaceModules) successor.lineage().last().step();
+            assertEquals(ReplacingLoss.PREDECESSOR_KL, step.replacing().loss());
+            assertEquals("predecessor_kl", step.toJson().path("replacing").path("loss").asText());
+            assertEquals(step, StepRegistry.read(step.toJson()));
+            assertTrue(step.toString().contains("KL to the predecessor"), step.toString());
+            // KL values, not cross-entropies: far below the next-token loss of a random model over 64 tokens.
+            assertTrue(successor.history().stream().allMatch(p -> p.loss() < 1), successor.history().toString());
         }
     }
 

@@ -5,27 +5,28 @@ import dev.topiary.llama.HybridLlama;
 import dev.topiary.engine.Scalars;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaLayout;
-import dev.topiary.train.LanguageModelLoss;
 import dev.topiary.train.Objective;
 import java.util.Random;
 
 /**
- * Module replacing's loss, the task loss BERT-of-Theseus trains on: the next-token loss of the {@link HybridLlama}
- * of a frozen predecessor and the successor being trained, each module drawn to run as the successor's with the
- * schedule's rate at the current step. The draws come from a {@link Random} of the given seed, one per module per
- * batch in module order, so a run with the same seed draws the same modules. Counts its calls as steps: the trainer
- * asks for one loss per optimizer step (no accumulation).
+ * Module replacing's loss: a {@link ReplacingLoss} (by default the next-token loss, the task loss BERT-of-Theseus
+ * trains on) of the {@link HybridLlama} of a frozen predecessor and the successor being trained, each module drawn to
+ * run as the successor's with the schedule's rate at the current step. The draws come from a {@link Random} of the
+ * given seed, one per module per batch in module order, so a run with the same seed draws the same modules. Counts
+ * its calls as steps: the trainer asks for one loss per optimizer step (no accumulation).
  */
 public final class ReplacingObjective implements Objective {
 
     private final Llama predecessor;
     private final ReplacementSchedule schedule;
+    private final ReplacingLoss loss;
     private final Random draws;
     private long step;
 
-    public ReplacingObjective(Llama predecessor, ReplacementSchedule schedule, long seed) {
+    public ReplacingObjective(Llama predecessor, ReplacementSchedule schedule, ReplacingLoss loss, long seed) {
         this.predecessor = predecessor;
         this.schedule = schedule;
+        this.loss = loss;
         this.draws = new Random(seed);
     }
 
@@ -39,8 +40,8 @@ public final class ReplacingObjective implements Objective {
             replaced[m] = draws.nextDouble() < rate;
             any |= replaced[m];
         }
-        NDArray loss = LanguageModelLoss.mean(hybrid.forward(inputs, replaced), targets);
-        return any ? loss : withZeroGradientPath(loss, successor);
+        NDArray value = loss.of(hybrid.forward(inputs, replaced), predecessor, inputs, targets);
+        return any ? value : withZeroGradientPath(value, successor);
     }
 
     /**

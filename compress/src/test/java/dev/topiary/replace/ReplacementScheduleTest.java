@@ -32,7 +32,8 @@ class ReplacementScheduleTest {
 
     @Test
     void itSaysWhatItIs() {
-        assertEquals("replacement rate min(1, 0.5000 + 0.08333 t)", ReplacementSchedule.reachingOneAt(0.5, 6).toString());
+        assertEquals("replacement rate min(1, 0.5000 + 0.08333 t)",
+                ReplacementSchedule.reachingOneAt(0.5, 6).toString());
     }
 
     @Test

@@ -1,14 +1,18 @@
 package dev.topiary.replace;
 
+import static dev.topiary.replace.ReplacingLoss.NEXT_TOKEN;
+import static dev.topiary.replace.ReplacingLoss.PREDECESSOR_KL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.topiary.distill.DistillationObjective;
 import dev.topiary.llama.HybridLlama;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaConfig;
@@ -64,8 +68,8 @@ class ReplacingObjectiveTest {
 
     @Test
     void atRateZeroTheLossIsThePredecessorsAndAtRateOneTheSuccessors() {
-        ReplacingObjective never = new ReplacingObjective(predecessor, new ReplacementSchedule(0, 0), 5);
-        ReplacingObjective always = new ReplacingObjective(predecessor, new ReplacementSchedule(1, 0), 5);
+        ReplacingObjective never = new ReplacingObjective(predecessor, new ReplacementSchedule(0, 0), NEXT_TOKEN, 5);
+        ReplacingObjective always = new ReplacingObjective(predecessor, new ReplacementSchedule(1, 0), NEXT_TOKEN, 5);
         for (int step = 0; step < 3; step++) {
             assertEquals(loss(predecessor.forward(inputs)), never.loss(successor, inputs, targets).getFloat());
             assertEquals(loss(successor.forward(inputs)), always.loss(successor, inputs, targets).getFloat());
@@ -73,9 +77,22 @@ class ReplacingObjectiveTest {
     }
 
     @Test
+    void theDistillationLossIsTheKlFromThePredecessorZeroAtRateZero() {
+        ReplacingObjective never = new ReplacingObjective(predecessor, new ReplacementSchedule(0, 0), PREDECESSOR_KL,
+                5);
+        ReplacingObjective always = new ReplacingObjective(predecessor, new ReplacementSchedule(1, 0), PREDECESSOR_KL,
+                5);
+        assertEquals(0f, never.loss(successor, inputs, targets).getFloat());
+        float kl = DistillationObjective.klDivergence(predecessor.forward(inputs), successor.forward(inputs), 1)
+                .getFloat();
+        assertTrue(kl > 1e-4, "the successor differs from the predecessor: " + kl);
+        assertEquals(kl, always.loss(successor, inputs, targets).getFloat());
+    }
+
+    @Test
     void eachStepDrawsEveryModuleFromTheSeededRandomAtTheSchedulesRate() {
         ReplacementSchedule schedule = new ReplacementSchedule(0.2, 0.3);
-        ReplacingObjective objective = new ReplacingObjective(predecessor, schedule, 42);
+        ReplacingObjective objective = new ReplacingObjective(predecessor, schedule, NEXT_TOKEN, 42);
         Random draws = new Random(42);
         HybridLlama hybrid = HybridLlama.of(predecessor, successor);
         for (int step = 0; step < 4; step++) {
@@ -88,8 +105,10 @@ class ReplacingObjectiveTest {
                     "step " + step);
         }
         ReplacementSchedule half = new ReplacementSchedule(0.5, 0);
-        float first = new ReplacingObjective(predecessor, half, 42).loss(successor, inputs, targets).getFloat();
-        float otherSeed = new ReplacingObjective(predecessor, half, 43).loss(successor, inputs, targets).getFloat();
+        float first = new ReplacingObjective(predecessor, half, NEXT_TOKEN, 42).loss(successor, inputs, targets)
+                .getFloat();
+        float otherSeed = new ReplacingObjective(predecessor, half, NEXT_TOKEN, 43).loss(successor, inputs, targets)
+                .getFloat();
         assertEquals(loss(hybrid.forward(inputs, pattern(42, 0.5))), first);
         assertEquals(loss(hybrid.forward(inputs, pattern(43, 0.5))), otherSeed);
         assertFalse(Arrays.equals(pattern(42, 0.5), pattern(43, 0.5)),

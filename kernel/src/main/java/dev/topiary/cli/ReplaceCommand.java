@@ -50,6 +50,10 @@ final class ReplaceCommand implements Callable<Integer> {
             description = "the rate's increase per step (default: reaching 1 after three quarters of --steps)")
     Double rateSlope;
 
+    @Option(names = "--distill", description = "train both phases on forward KL to --model (temperature 1) instead of"
+            + " the next-token loss")
+    boolean distill;
+
     @Mixin
     OutputOptions output;
 
@@ -89,7 +93,8 @@ final class ReplaceCommand implements Callable<Integer> {
                 .withWarmup(warmup).withSeed(seed);
         ModuleReplacing chosen = ModuleReplacing.defaults().withTraining(training).withLayersPerModule(layersPerModule)
                 .withInitialRate(initialRate).withFineTuning(fineTuningSteps).withSeed(replacementSeed);
-        ModuleReplacing replacing = rateSlope != null ? chosen.withSchedule(initialRate, rateSlope) : chosen;
+        ModuleReplacing scheduled = rateSlope != null ? chosen.withSchedule(initialRate, rateSlope) : chosen;
+        ModuleReplacing replacing = distill ? scheduled.withDistillation() : scheduled;
         Path target = output.checked("model");
         try (Model predecessor = Model.load(model, device)) {
             ModuleReplacing run = replacing.withData(data.corpus(model));

@@ -1,6 +1,7 @@
 package dev.topiary.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.topiary.Calibration;
 import dev.topiary.Distillation;
@@ -10,6 +11,7 @@ import dev.topiary.ModelDefaults;
 import dev.topiary.ModuleReplacing;
 import dev.topiary.Precision;
 import dev.topiary.Training;
+import dev.topiary.replace.ReplacingLoss;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -67,6 +69,8 @@ class CommandDefaultsTest {
         assertEquals(replacing.rateSlope(), replace.rateSlope);
         assertEquals(replacing.fineTuningSteps(), replace.fineTuningSteps);
         assertEquals(replacing.seed(), replace.replacementSeed);
+        assertEquals(ReplacingLoss.NEXT_TOKEN, replacing.loss());
+        assertFalse(replace.distill);
     }
 
     @Test

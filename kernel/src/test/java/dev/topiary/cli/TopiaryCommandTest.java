@@ -266,7 +266,7 @@ class TopiaryCommandTest {
         Path out = dir.resolve("successor");
         CommandRun r = CommandRun.run("replace", "--model", model.toString(), "--data", text.toString(), "--steps",
                 "4", "--fine-tuning-steps", "2", "--seq-len", "32", "--batch-size", "2", "--lr", "3e-3",
-                "--replacement-seed", "5", "--output", out.toString());
+                "--replacement-seed", "5", "--distill", "--output", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("replace: 4/4 steps"), r.err());
         assertTrue(r.err().contains("replace: fine-tuning: 2/2 steps"), r.err());
@@ -280,6 +280,7 @@ class TopiaryCommandTest {
         assertEquals("replace", step.path("verb").asText());
         assertEquals(5, step.path("replacing").path("replacement_seed").asLong());
         assertEquals(2, step.path("replacing").path("layers_per_module").asInt());
+        assertEquals("predecessor_kl", step.path("replacing").path("loss").asText());
         assertError(CommandRun.run("replace", "--model", model.toString(), "--data", text.toString(),
                 "--layers-per-module", "3", "--output", dir.resolve("never").toString()), "3 does not divide 2");
     }
