@@ -26,9 +26,9 @@ import java.util.List;
  * QuantizedModel student = teacher.prune().width(0.5).distill(teacher).quantize(INT8);
  * }</pre>
  *
- * <p>Every verb ({@link #prune()}, {@link #train}, {@link #distill}, {@link #smooth}, {@link #quantize}) builds a
- * {@link Step} record, applies it and returns a new model, leaving its receiver as it was, so re-running a notebook
- * cell is safe.
+ * <p>Every verb ({@link #prune()}, {@link #train}, {@link #distill}, {@link #replaceModules}, {@link #smooth},
+ * {@link #quantize}) builds a {@link Step} record, applies it and returns a new model, leaving its receiver as it was,
+ * so re-running a notebook cell is safe.
  * Quantizing ends the chain: a {@link QuantizedModel} evaluates, generates and saves, but is not pruned or trained.
  *
  * <p>Long work reports progress to, and stops when asked by, the calling thread's {@link Monitor}; a cancelled verb
@@ -175,6 +175,27 @@ public final class Model extends LanguageModel {
         return new DistillStep(teacher.lineage(), distillation.resolve(defaults())).apply(this, teacher);
     }
 
+    /**
+     * A successor with one layer for each pair of this model's layers, made by module replacing with the defaults
+     * ({@link ModuleReplacing#defaults()}) on the model's default corpus.
+     */
+    public Model replaceModules() {
+        return replaceModules(ModuleReplacing.defaults());
+    }
+
+    /**
+     * A compact successor of this model (the predecessor) made by module replacing, BERT-of-Theseus's way: one layer
+     * per module of {@code replacing.layersPerModule()} layers, each initialised from its module's first layer,
+     * trained while the frozen predecessor's modules are swapped for them at a rising rate, then fine-tuned alone.
+     *
+     * @throws TopiaryException before any work when the layers do not fall into whole modules, or no data is given
+     *     and the model has none by default
+     */
+    public Model replaceModules(ModuleReplacing replacing) {
+        replacing.checkPredecessor(config());
+        return new ReplaceModules(replacing.resolve(defaults())).apply(this);
+    }
+
     /** SmoothQuant's migration with its defaults: alpha 0.5, calibrated on the model's default corpus. */
     public Model smooth() {
         return smooth(SmoothQuant.defaults());
@@ -230,7 +251,10 @@ public final class Model extends LanguageModel {
 
     // ------------------------------------------------------------------------------------------------------ inspection
 
-    /** The progress of each training step of the verb that made this model (train or distill), else empty. */
+    /**
+     * The progress of each training step of the verb that made this model (train, distill, or replaceModules: its
+     * replacing steps, then its fine-tuning steps), else empty.
+     */
     public List<TrainingProgress> history() {
         return history;
     }

@@ -24,6 +24,7 @@ final class StepRegistry {
         register("prune.nm", NmPattern::fromJson);
         register("train", TrainStep::fromJson);
         register("distill", DistillStep::fromJson);
+        register("replace", ReplaceModules::fromJson);
         register("smooth", SmoothQuant::fromJson);
         register("outliers", OutlierChannels::fromJson);
         register("quantize.rtn", RoundToNearest::fromJson);

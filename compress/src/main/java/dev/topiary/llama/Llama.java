@@ -254,7 +254,7 @@ public final class Llama implements AutoCloseable {
             if (selected != null) {
                 h = h.reshape(-1, h.getShape().get(2)).get(new NDIndex("{}", selected));
             }
-            logits = Precision32.widen(Linear.linear(finalNorm.forward(h), lmHead).singletonOrThrow());
+            logits = head(h);
             NDScope.unregister(logits);
         }
         NDScope.register(logits);
@@ -311,6 +311,11 @@ public final class Llama implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /** The fp32 logits {@code [..., V]} of the last layer's output {@code hidden}: the final norm, then the LM head. */
+    NDArray head(NDArray hidden) {
+        return Precision32.widen(Linear.linear(finalNorm.forward(hidden), lmHead).singletonOrThrow());
     }
 
     private NDArray[] rope(NDManager m, int start, int steps) {

@@ -260,6 +260,32 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void replaceWritesASuccessorWithOneLayerPerModuleAndItsRecipe() throws IOException {
+        Path text = dir.resolve("replace.jsonl");
+        Files.writeString(text, "{\"text\": \"" + "Ask not what your country can do for you. ".repeat(20) + "\"}\n");
+        Path out = dir.resolve("successor");
+        CommandRun r = CommandRun.run("replace", "--model", model.toString(), "--data", text.toString(), "--steps",
+                "4", "--fine-tuning-steps", "2", "--seq-len", "32", "--batch-size", "2", "--lr", "3e-3",
+                "--replacement-seed", "5", "--distill", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("replace: 4/4 steps"), r.err());
+        assertTrue(r.err().contains("replace: fine-tuning: 2/2 steps"), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+        try (Llama before = LlamaCheckpoint.load(model, Device.cpu(), DataType.FLOAT32);
+                Llama after = LlamaCheckpoint.load(out, Device.cpu(), DataType.FLOAT32)) {
+            assertEquals(before.config().toBuilder().setNumHiddenLayers(1).build().toJson().without("torch_dtype"),
+                    after.config().toJson().without("torch_dtype"));
+        }
+        JsonNode step = new ObjectMapper().readTree(out.resolve("recipe.json").toFile()).path("steps").get(0);
+        assertEquals("replace", step.path("verb").asText());
+        assertEquals(5, step.path("replacing").path("replacement_seed").asLong());
+        assertEquals(2, step.path("replacing").path("layers_per_module").asInt());
+        assertEquals("predecessor_kl", step.path("replacing").path("loss").asText());
+        assertError(CommandRun.run("replace", "--model", model.toString(), "--data", text.toString(),
+                "--layers-per-module", "3", "--output", dir.resolve("never").toString()), "3 does not divide 2");
+    }
+
+    @Test
     void pruneNarrowsOrShortensByImportanceAndWritesARunnableCheckpoint() throws IOException {
         Path wide = dir.resolve("wide");
         assertEquals(0, CommandRun.run("init", "--preset", "tiny", "--layers", "3", "--hidden", "64", "--ffn", "224",
