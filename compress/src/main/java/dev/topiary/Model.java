@@ -8,9 +8,12 @@ import dev.topiary.embedded.TeacherRecipe;
 import dev.topiary.embedded.TeacherReport;
 import dev.topiary.engine.Engines;
 import dev.topiary.gguf.GgmlType;
+import dev.topiary.io.Overwrite;
+import dev.topiary.llama.LayerSharing;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.llama.LlamaConfig;
+import dev.topiary.llama.LlamaLayout;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.quant.QuantizedCheckpoint;
 import dev.topiary.train.TrainingProgress;
@@ -144,9 +147,41 @@ public final class Model extends LanguageModel {
 
     // --------------------------------------------------------------------------------------------------------- verbs
 
-    /** Pruning of this model: choose a method (width, depth, sparsity), or first the calibration data. */
+    /**
+     * Pruning of this model: choose a method (width, depth, sparsity), or first the calibration data.
+     *
+     * @throws TopiaryException when the model's layers share weights ({@link #share}): prune before sharing
+     */
     public Pruning prune() {
         return new Pruning(this);
+    }
+
+    /**
+     * A copy whose layers share {@code blocks} blocks of weights in the {@code cycle} pattern (layer {@code i} uses
+     * block {@code i mod blocks}), each block initialised from the first layer that uses it; distil it from this
+     * model next. See {@link #share(String, int)}.
+     *
+     * @throws TopiaryException when {@code blocks} is not between 1 and the number of layers, or the layers already
+     *     share weights
+     */
+    public Model share(int blocks) {
+        return share(LayerSharing.Pattern.CYCLE.id(), blocks);
+    }
+
+    /**
+     * A copy whose layers share {@code blocks} blocks of weights laid out by {@code pattern}: {@code cycle} (layer
+     * {@code i} uses block {@code i mod blocks}) or {@code adjacent} (consecutive groups of {@code layers / blocks}
+     * layers share one block). Each block starts as a copy of the first layer that uses it (layer {@code b} for
+     * cycle, layer {@code b * layers / blocks} for adjacent). Parameter counts and bytes count each block once;
+     * {@link #save} keeps the sharing ({@code layer_blocks} in config.json, one copy of each block), and
+     * {@link #export} and {@link #saveExpanded} write every layer's weights. The shared model is not pruned further,
+     * nor quantized by GPTQ (round-to-nearest works).
+     *
+     * @throws TopiaryException when the pattern is unknown, {@code blocks} is not between 1 and the number of layers,
+     *     the adjacent pattern's blocks do not divide the layers, or the layers already share weights
+     */
+    public Model share(String pattern, int blocks) {
+        return ShareLayers.of(pattern, blocks).apply(this);
     }
 
     /**
@@ -247,6 +282,33 @@ public final class Model extends LanguageModel {
      */
     public QuantizedModel quantize(QuantizeStep method) {
         return method.resolve(defaults()).fittedTo(config()).apply(this);
+    }
+
+    /**
+     * Writes the model as {@link #save(Path)} does, but as an ordinary Hugging Face Llama checkpoint that transformers
+     * loads: when the layers share blocks, each block is copied into every layer that uses it and config.json has no
+     * {@code layer_blocks} (the current {@link Monitor} is told so), so the files hold more parameters than the
+     * model. The recipe beside them makes the shared model again, whose logits these weights give.
+     *
+     * @return this model, for chaining
+     * @throws TopiaryException when {@code dir} is not Topiary's to replace or cannot be written
+     */
+    public Model saveExpanded(Path dir) {
+        return saveExpanded(dir, Overwrite.TOPIARY_OUTPUT);
+    }
+
+    /** As {@link #saveExpanded(Path)}; {@link Overwrite#FORCE} writes into a directory Topiary did not write. */
+    public Model saveExpanded(Path dir, Overwrite overwrite) {
+        try (Llama expanded = LayerSharing.expand(llama())) {
+            save(dir, overwrite, tmp -> LlamaCheckpoint.save(expanded, tmp));
+        }
+        LlamaConfig c = config();
+        if (c.sharesLayers()) {
+            Monitor.current().report(new Progress("save", 1, 1, "checkpoints", "expanded: the " + c.numBlocks()
+                    + " shared blocks are written once for each of the " + c.numHiddenLayers() + " layers, "
+                    + LlamaLayout.parameterCount(c.withoutLayerSharing()) + " parameters in " + dir));
+        }
+        return this;
     }
 
     // ------------------------------------------------------------------------------------------------------ inspection
