@@ -325,7 +325,8 @@ public final class LlamaConfig {
     public void checkUnshared(String what) {
         if (layerBlocks != null) {
             throw new TopiaryException(what + " treats each layer's weights as its own, but this model's "
-                    + numHiddenLayers + " layers share " + numBlocks() + " blocks (layer_blocks " + layerBlocks
+                    + numHiddenLayers + " layers share " + numBlocks() + (numBlocks() == 1 ? " block" : " blocks")
+                    + " (layer_blocks " + layerBlocks
                     + "): apply it before sharing layers, or to the model's expanded form");
         }
     }
