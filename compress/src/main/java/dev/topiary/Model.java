@@ -13,7 +13,6 @@ import dev.topiary.llama.LayerSharing;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.llama.LlamaConfig;
-import dev.topiary.llama.LlamaLayout;
 import dev.topiary.quant.QuantScheme;
 import dev.topiary.quant.QuantizedCheckpoint;
 import dev.topiary.train.TrainingProgress;
@@ -287,28 +286,23 @@ public final class Model extends LanguageModel {
     /**
      * Writes the model as {@link #save(Path)} does, but as an ordinary Hugging Face Llama checkpoint that transformers
      * loads: when the layers share blocks, each block is copied into every layer that uses it and config.json has no
-     * {@code layer_blocks} (the current {@link Monitor} is told so), so the files hold more parameters than the
-     * model. The recipe beside them makes the shared model again, whose logits these weights give.
+     * {@code layer_blocks}, so the files hold more parameters than the model, as the result says. The recipe beside
+     * them makes the shared model again, whose logits these weights give.
      *
-     * @return this model, for chaining
      * @throws TopiaryException when {@code dir} is not Topiary's to replace or cannot be written
      */
-    public Model saveExpanded(Path dir) {
+    public ExpandedCheckpoint saveExpanded(Path dir) {
         return saveExpanded(dir, Overwrite.TOPIARY_OUTPUT);
     }
 
     /** As {@link #saveExpanded(Path)}; {@link Overwrite#FORCE} writes into a directory Topiary did not write. */
-    public Model saveExpanded(Path dir, Overwrite overwrite) {
+    public ExpandedCheckpoint saveExpanded(Path dir, Overwrite overwrite) {
         try (Llama expanded = LayerSharing.expand(llama())) {
             save(dir, overwrite, tmp -> LlamaCheckpoint.save(expanded, tmp));
+            LlamaConfig c = config();
+            return new ExpandedCheckpoint(dir, c.numHiddenLayers(), c.sharesLayers() ? c.numBlocks() : 0,
+                    expanded.parameterCount(), parameterCount());
         }
-        LlamaConfig c = config();
-        if (c.sharesLayers()) {
-            Monitor.current().report(new Progress("save", 1, 1, "checkpoints", "expanded: the " + c.numBlocks()
-                    + " shared blocks are written once for each of the " + c.numHiddenLayers() + " layers, "
-                    + LlamaLayout.parameterCount(c.withoutLayerSharing()) + " parameters in " + dir));
-        }
-        return this;
     }
 
     // ------------------------------------------------------------------------------------------------------ inspection

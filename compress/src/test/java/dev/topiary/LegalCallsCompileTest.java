@@ -39,7 +39,7 @@ class LegalCallsCompileTest {
                 Model sparse = model.prune().magnitude(0.5).prune().nm(2, 4).prune().drop(0);
                 Model shared = model.share("adjacent", 2).distill(model);
                 QuantizedModel sharedInt8 = model.share(2).quantize(Precision.INT8);
-                Model hf = shared.saveExpanded(Path.of("y"));
+                ExpandedCheckpoint hf = shared.saveExpanded(Path.of("y"));
                 """));
     }
 
