@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.llama.LayerSharing;
 import dev.topiary.llama.Llama;
-import dev.topiary.llama.LlamaConfig;
 import java.lang.ref.Reference;
 import java.util.List;
 
@@ -52,13 +51,14 @@ public record ShareLayers(LayerSharing.Pattern pattern, int blocks) implements S
      * @throws TopiaryException when the model's layers already share weights, or the pattern does not fit them
      */
     public Model apply(Model model) {
-        LlamaConfig config = model.config();
-        config.checkUnshared("sharing layers");
-        List<Integer> layerBlocks = pattern.layerBlocks(config.numHiddenLayers(), blocks);
+        List<Integer> layerBlocks = pattern.layerBlocks(model.config().numHiddenLayers(), blocks);
+        Llama shared = LayerSharing.share(model.llama(), layerBlocks);
         try {
-            Llama shared = LayerSharing.share(model.llama(), layerBlocks);
             StepMetrics.Shared metrics = new StepMetrics.Shared(model.parameterCount(), shared.parameterCount());
             return model.derived(shared, this, metrics, model.derivation(), List.of());
+        } catch (RuntimeException e) {
+            shared.close();
+            throw e;
         } finally {
             Reference.reachabilityFence(model);
         }
