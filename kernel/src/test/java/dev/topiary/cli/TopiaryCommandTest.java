@@ -364,6 +364,7 @@ class TopiaryCommandTest {
         Path deep = dir.resolve("deep");
         assertEquals(0, CommandRun.run("init", "--preset", "tiny", "--layers", "4", "--hidden", "32", "--ffn", "112",
                 "--vocab", "258", "--seed", "6", "--output", deep.toString()).code());
+        BpeModel.bytesOnly().write(deep.resolve("tokenizer.json"));
         Path shared = dir.resolve("shared");
         CommandRun r = CommandRun.run("share", "--model", deep.toString(), "--blocks", "2", "--pattern", "adjacent",
                 "--output", shared.toString());
@@ -395,6 +396,11 @@ class TopiaryCommandTest {
                 }
             }
         }
+        CommandRun export = CommandRun.run("export", "--model", shared.toString(), "--type", "f32", "--output",
+                dir.resolve("shared.gguf").toString());
+        assertEquals(0, export.code(), export.err());
+        assertTrue(export.out().contains("the model's layers share 2 blocks; llama.cpp has no sharing, so each block"
+                + " is written once for every layer that uses it"), export.out());
         assertError(CommandRun.run("share", "--model", deep.toString(), "--blocks", "3", "--pattern", "adjacent",
                 "--output", dir.resolve("odd").toString()), "multiple of the blocks (3)");
         assertError(CommandRun.run("share", "--model", deep.toString(), "--blocks", "2", "--pattern", "pairs",
