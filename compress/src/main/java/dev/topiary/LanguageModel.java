@@ -377,7 +377,8 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
         LlamaConfig c = config();
         return String.format(Locale.ROOT, "Model: %d layers%s, hidden %d, ffn %d, heads %d (kv %d), head_dim %d,"
                         + " vocabulary %d%n  parameters %s (non-embedding %s), %s stored (%s)%n  %s",
-                c.numHiddenLayers(), c.sharesLayers() ? " sharing " + c.numBlocks() + (c.numBlocks() == 1 ? " block" : " blocks") : "", c.hiddenSize(), c.intermediateSize(), c.numAttentionHeads(),
+                c.numHiddenLayers(), c.sharesLayers() ? " " + c.layerSharing() : "", c.hiddenSize(),
+                c.intermediateSize(), c.numAttentionHeads(),
                 c.numKeyValueHeads(), c.headDim(), c.vocabSize(), Html.count(parameterCount()),
                 Html.count(nonEmbeddingParameterCount()), Html.bytes(storedBytes()), storage(),
                 lineage.toString().replace("\n", "\n  "));
@@ -387,8 +388,7 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
     public String toHtml() {
         LlamaConfig c = config();
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put("layers", c.numHiddenLayers() + (c.sharesLayers() ? " sharing " + c.numBlocks() + " blocks "
-                + c.layerBlocks() : ""));
+        properties.put("layers", (c.numHiddenLayers() + " " + c.layerSharing()).strip());
         properties.put("hidden", c.hiddenSize());
         properties.put("ffn", c.intermediateSize());
         properties.put("heads (kv)", c.numAttentionHeads() + " (" + c.numKeyValueHeads() + ")");

@@ -29,7 +29,7 @@ public record ShareLayers(LayerSharing.Pattern pattern, int blocks) implements S
         }
     }
 
-    /** The sharing of {@code blocks} blocks by the pattern named {@code pattern} ({@code cycle} or {@code adjacent}). */
+    /** Sharing among {@code blocks} blocks by the pattern named {@code pattern}: {@code cycle} or {@code adjacent}. */
     public static ShareLayers of(String pattern, int blocks) {
         return new ShareLayers(LayerSharing.Pattern.of(pattern), blocks);
     }

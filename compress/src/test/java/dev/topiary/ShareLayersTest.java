@@ -69,7 +69,7 @@ class ShareLayersTest {
             assertEquals(List.of(0, 0), student.config().layerBlocks());
             assertEquals(student.lineage(), Lineage.fromJson(student.lineage().toJson()));
             assertTrue(student.lineage().toHtml().contains("share layers among 1 block"));
-            assertTrue(student.toString().contains("2 layers sharing 1 block,"), student.toString());
+            assertTrue(student.toString().contains("2 layers sharing 1 block [0, 0], hidden"), student.toString());
 
             student.save(out);
             Lineage recipe = Lineage.read(out.resolve(Model.RECIPE_FILE));
@@ -145,8 +145,8 @@ class ShareLayersTest {
         }
         try (Model shared = teacher.share(1)) {
             assertTrue(assertThrows(TopiaryException.class, shared::prune).getMessage()
-                    .startsWith("pruning treats each layer's weights as its own, but this model's 2 layers share 1"
-                            + " block (layer_blocks [0, 0])"));
+                    .startsWith("pruning treats each layer's weights as its own, but this model's 2 layers are"
+                            + " sharing 1 block [0, 0]: apply it before sharing layers"));
             assertTrue(assertThrows(TopiaryException.class, () -> shared.share(1)).getMessage()
                     .startsWith("sharing layers treats each layer's weights as its own"));
             assertTrue(assertThrows(TopiaryException.class, () -> ModelTest.quietly(() -> shared.quantize(

@@ -25,7 +25,7 @@ public final class LayerSharing {
 
     /** Which block each layer uses. */
     public enum Pattern {
-        /** Layer {@code i} uses block {@code i mod k}: the whole stack of k blocks repeated (ALBERT, Universal Transformer). */
+        /** Layer {@code i} uses block {@code i mod k}: the k blocks repeated (ALBERT, Universal Transformer). */
         CYCLE,
         /** Consecutive groups of {@code L / k} layers use one block each; L must be a multiple of k. */
         ADJACENT;

@@ -394,7 +394,7 @@ public final class Llama implements AutoCloseable {
                 .append(" kv of ").append(config.headDim()).append(", mlp: ").append(config.hiddenSize())
                 .append(" -> ").append(config.intermediateSize()).append(" -> ").append(config.hiddenSize())
                 .append(" (SwiGLU)]")
-                .append(config.sharesLayers() ? " sharing " + config.numBlocks() + " blocks " + config.layerBlocks() : "")
+                .append(config.sharesLayers() ? " " + config.layerSharing() : "")
                 .append('\n');
         s.append("  norm: RMSNorm(").append(config.hiddenSize()).append(", eps=").append(config.rmsNormEps())
                 .append(")\n");

@@ -318,6 +318,12 @@ public final class LlamaConfig {
         return toBuilder().optLayerBlocks(null).build();
     }
 
+    /** {@code "sharing 2 blocks [0, 1, 0, 1]"} when layers share weights, else empty: for display. */
+    public String layerSharing() {
+        return layerBlocks == null ? ""
+                : "sharing " + numBlocks() + (numBlocks() == 1 ? " block " : " blocks ") + layerBlocks;
+    }
+
     /**
      * @throws TopiaryException naming {@code what} when layers share weights, for work that treats each layer's
      *     weights as its own
@@ -325,9 +331,8 @@ public final class LlamaConfig {
     public void checkUnshared(String what) {
         if (layerBlocks != null) {
             throw new TopiaryException(what + " treats each layer's weights as its own, but this model's "
-                    + numHiddenLayers + " layers share " + numBlocks() + (numBlocks() == 1 ? " block" : " blocks")
-                    + " (layer_blocks " + layerBlocks
-                    + "): apply it before sharing layers, or to the model's expanded form");
+                    + numHiddenLayers + " layers are " + layerSharing() + ": apply it before sharing layers, or to"
+                    + " an expanded copy (Model.saveExpanded, then Model.load)");
         }
     }
 
@@ -351,7 +356,7 @@ public final class LlamaConfig {
                 + ", vocab=" + vocabSize + ", rope_theta=" + ropeTheta
                 + (ropeScaling == null ? "" : ", rope_scaling=llama3(x" + ropeScaling.factor() + ")")
                 + (tieWordEmbeddings ? ", tied" : "")
-                + (layerBlocks == null ? "" : ", shared blocks=" + numBlocks() + " " + layerBlocks) + "}";
+                + (layerBlocks == null ? "" : ", " + layerSharing()) + "}";
     }
 
     /**

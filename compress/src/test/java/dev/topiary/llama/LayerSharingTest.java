@@ -205,7 +205,7 @@ class LayerSharingTest {
                 Llama shared = LayerSharing.share(plain, List.of(0, 1, 0, 1))) {
             assertTrue(assertThrows(TopiaryException.class, () -> LayerSharing.share(shared, List.of(0, 0, 0, 0)))
                     .getMessage().startsWith("sharing layers treats each layer's weights as its own, but this"
-                            + " model's 4 layers share 2 blocks"));
+                            + " model's 4 layers are sharing 2 blocks [0, 1, 0, 1]"));
             assertTrue(assertThrows(TopiaryException.class, () -> dev.topiary.prune.DepthPruner.drop(shared, 1))
                     .getMessage().startsWith("depth pruning treats each layer's weights as its own"));
         }

@@ -408,7 +408,8 @@ class TopiaryCommandTest {
         Path text = Files.writeString(dir.resolve("share.jsonl"), "{\"text\": \"" + "To be shared. ".repeat(30)
                 + "\"}\n");
         assertError(CommandRun.run("prune", "--model", shared.toString(), "--drop", "1", "--data", text.toString(),
-                "--tokenizer", model.toString(), "--output", dir.resolve("odd").toString()), "share 2 blocks");
+                "--tokenizer", model.toString(), "--output", dir.resolve("odd").toString()),
+                "are sharing 2 blocks [0, 0, 1, 1]");
     }
 
     @Test
