@@ -117,6 +117,23 @@ class ShareLayersTest {
         }
     }
 
+    /**
+     * Random initialisation seeds each tensor by its name, and a block is stored under its first layer's names: a
+     * random model of a shared config is the unshared random model shared, and its recipe replays.
+     */
+    @Test
+    void aRandomModelOfASharedConfigIsTheUnsharedOneSharedAndReplays() {
+        LlamaConfig cycle = FOUR_LAYERS.toBuilder().optLayerBlocks(List.of(0, 1, 0, 1)).build();
+        try (Model random = Model.random(cycle, 3); Model plain = Model.random(FOUR_LAYERS, 3);
+                Model shared = plain.share(2);
+                LanguageModel again = Replay.of(Lineage.fromJson(random.lineage().toJson()))) {
+            assertEquals(26_336, random.parameterCount());
+            assertLogitsIdentical(shared.logits(IDS), random.logits(IDS));
+            assertEquals(cycle, again.config());
+            assertLogitsIdentical(random.logits(IDS), again.logits(IDS));
+        }
+    }
+
     @Test
     void roundToNearestQuantizesEachBlockOnceAndItsCheckpointKeepsTheSharing(@TempDir Path dir) {
         Path out = dir.resolve("int8");
