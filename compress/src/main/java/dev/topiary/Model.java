@@ -174,8 +174,8 @@ public final class Model extends LanguageModel {
      * cycle, layer {@code b * layers / blocks} for adjacent). Parameter counts and bytes count each block once;
      * {@link #save} keeps the sharing ({@code layer_blocks} in config.json, one copy of each block), and
      * {@link #export} and {@link #saveExpanded} write every layer's weights. The shared model is not pruned further,
-     * smoothed, given outlier channels, nor quantized by GPTQ: each of those treats a layer's weights as its own
-     * (round-to-nearest works).
+     * replaced by modules, smoothed, given outlier channels, nor quantized by GPTQ: each of those treats a layer's
+     * weights as its own (round-to-nearest works).
      *
      * @throws TopiaryException when the pattern is unknown, {@code blocks} is not between 1 and the number of layers,
      *     the adjacent pattern's blocks do not divide the layers, or the layers already share weights

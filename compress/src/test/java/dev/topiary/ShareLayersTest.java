@@ -170,6 +170,8 @@ class ShareLayersTest {
                     Gptq.of(INT8).withSamples(2)))).getMessage().startsWith("GPTQ, which calibrates each layer"));
             assertTrue(assertThrows(TopiaryException.class, () -> ModelTest.quietly(() -> shared.smooth(
                     SmoothQuant.defaults().withSamples(2)))).getMessage().startsWith("SmoothQuant, which folds"));
+            assertTrue(assertThrows(TopiaryException.class, shared::replaceModules).getMessage()
+                    .startsWith("module replacing treats each layer's weights as its own"));
             assertTrue(assertThrows(TopiaryException.class, () -> shared.withOutlierChannels(8, 3)).getMessage()
                     .startsWith("planting outlier channels treats each layer's weights as its own"));
         }
