@@ -33,9 +33,11 @@ public record ReplaceModules(ModuleReplacing replacing) implements Step {
      * inside the frozen predecessor, then fine-tuned alone (taught by the predecessor when the loss is its KL). The
      * predecessor is left as it was.
      *
-     * @throws TopiaryException before any work when the predecessor's layers do not fall into whole modules
+     * @throws TopiaryException before any work when the predecessor's layers do not fall into whole modules, or share
+     *     weights
      */
     public Model apply(Model predecessor) {
+        predecessor.config().checkUnshared("module replacing");
         replacing.checkPredecessor(predecessor.config());
         int[] dropped = laterLayersOfEachModule(predecessor.config().numHiddenLayers());
         Llama successor = DepthPruner.drop(predecessor.llama(), dropped);

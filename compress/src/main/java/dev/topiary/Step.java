@@ -9,10 +9,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * form, and is registered by {@link #name()} in {@link StepRegistry} so that a recipe replays as
  * {@code step.apply(model, replay)}.
  */
-public sealed interface Step permits PruneStep, TrainStep, DistillStep, ReplaceModules, SmoothQuant, OutlierChannels,
-        QuantizeStep {
+public sealed interface Step permits PruneStep, ShareLayers, TrainStep, DistillStep, ReplaceModules, SmoothQuant,
+        OutlierChannels, QuantizeStep {
 
-    /** The verb: prune, train, distill, replace, smooth, outliers or quantize. */
+    /** The verb: prune, share, train, distill, replace, smooth, outliers or quantize. */
     String verb();
 
     /** The name the step is registered and recorded under: the verb, then the method where a verb has several. */

@@ -22,6 +22,7 @@ final class StepRegistry {
         register("prune.magnitude", MagnitudeSparsity::fromJson);
         register("prune.wanda", WandaSparsity::fromJson);
         register("prune.nm", NmPattern::fromJson);
+        register("share", ShareLayers::fromJson);
         register("train", TrainStep::fromJson);
         register("distill", DistillStep::fromJson);
         register("replace", ReplaceModules::fromJson);

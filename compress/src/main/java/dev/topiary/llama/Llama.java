@@ -59,7 +59,9 @@ public final class Llama implements AutoCloseable {
         this.embedTokens = parameters.get(LlamaLayout.EMBED_TOKENS);
         this.dataType = embedTokens.getDataType();
         List<TransformerBlock> blocks = new ArrayList<>();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
+        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+            // Layers that share a block compute with the same arrays: training updates them once, gradients summed.
+            int i = LlamaLayout.storedLayer(config, layer);
             blocks.add(new TransformerBlock(
                     new RmsNorm(parameters.get(LlamaLayout.inputNorm(i)), config.rmsNormEps()),
                     new Attention(config,
@@ -391,7 +393,9 @@ public final class Llama implements AutoCloseable {
                 .append(config.numAttentionHeads()).append(" heads / ").append(config.numKeyValueHeads())
                 .append(" kv of ").append(config.headDim()).append(", mlp: ").append(config.hiddenSize())
                 .append(" -> ").append(config.intermediateSize()).append(" -> ").append(config.hiddenSize())
-                .append(" (SwiGLU)]\n");
+                .append(" (SwiGLU)]")
+                .append(config.sharesLayers() ? " " + config.layerSharing() : "")
+                .append('\n');
         s.append("  norm: RMSNorm(").append(config.hiddenSize()).append(", eps=").append(config.rmsNormEps())
                 .append(")\n");
         s.append("  lm_head: ").append(config.tieWordEmbeddings() ? "tied to embed_tokens" : lmHead.getShape());

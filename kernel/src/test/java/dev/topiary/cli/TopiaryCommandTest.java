@@ -360,6 +360,59 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void shareWritesOneCopyOfEachBlockThatLoadsToTheSameLogitsAsLayersHoldingCopies() throws IOException {
+        Path deep = dir.resolve("deep");
+        assertEquals(0, CommandRun.run("init", "--preset", "tiny", "--layers", "4", "--hidden", "32", "--ffn", "112",
+                "--vocab", "258", "--seed", "6", "--output", deep.toString()).code());
+        BpeModel.bytesOnly().write(deep.resolve("tokenizer.json"));
+        Path shared = dir.resolve("shared");
+        CommandRun r = CommandRun.run("share", "--model", deep.toString(), "--blocks", "2", "--pattern", "adjacent",
+                "--output", shared.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("shared 4 layers among 2 blocks (adjacent)"), r.out());
+        assertEquals(List.of(0, 0, 1, 1), LlamaConfig.read(shared).layerBlocks());
+        Lineage recipe = Lineage.read(shared.resolve("recipe.json"));
+        assertEquals(List.of("share"), recipe.steps().stream().map(Step::name).toList());
+        try (Llama original = LlamaCheckpoint.load(deep, Device.cpu(), DataType.FLOAT32);
+                Llama loaded = LlamaCheckpoint.load(shared, Device.cpu(), DataType.FLOAT32);
+                dev.topiary.io.SafetensorsReader file = dev.topiary.io.SafetensorsReader.open(
+                        shared.resolve("model.safetensors"))) {
+            assertFalse(file.tensors().containsKey("model.layers.1.self_attn.q_proj.weight"));
+            assertTrue(file.tensors().containsKey("model.layers.2.self_attn.q_proj.weight"));
+            assertTrue(r.out().contains(String.format("-> %,d unique parameters", loaded.parameterCount())), r.out());
+            // layers 0 and 1 compute with layer 0's weights, 2 and 3 with layer 2's: the original with those copies
+            java.util.Map<String, NDArray> copies = new java.util.LinkedHashMap<>();
+            original.parameters().forEach((name, p) -> {
+                String source = name.replace("model.layers.1.", "model.layers.0.")
+                        .replace("model.layers.3.", "model.layers.2.");
+                copies.put(name, original.parameters().get(source).duplicate());
+            });
+            try (Llama byHand = Llama.fromParameters(original.config(), copies, "copies")) {
+                int[] ids = {256, 87, 101, 40};
+                float[][] expected = byHand.logits(ids);
+                float[][] actual = loaded.logits(ids);
+                for (int t = 0; t < ids.length; t++) {
+                    assertArrayEquals(expected[t], actual[t], 0f);
+                }
+            }
+        }
+        CommandRun export = CommandRun.run("export", "--model", shared.toString(), "--type", "f32", "--output",
+                dir.resolve("shared.gguf").toString());
+        assertEquals(0, export.code(), export.err());
+        assertTrue(export.out().contains("the model's layers share 2 blocks; llama.cpp has no sharing, so each block"
+                + " is written once for every layer that uses it"), export.out());
+        assertError(CommandRun.run("share", "--model", deep.toString(), "--blocks", "3", "--pattern", "adjacent",
+                "--output", dir.resolve("odd").toString()), "multiple of the blocks (3)");
+        assertError(CommandRun.run("share", "--model", deep.toString(), "--blocks", "2", "--pattern", "pairs",
+                "--output", dir.resolve("odd").toString()), "expected one of cycle, adjacent");
+        Path text = Files.writeString(dir.resolve("share.jsonl"), "{\"text\": \"" + "To be shared. ".repeat(30)
+                + "\"}\n");
+        assertError(CommandRun.run("prune", "--model", shared.toString(), "--drop", "1", "--data", text.toString(),
+                "--tokenizer", model.toString(), "--output", dir.resolve("odd").toString()),
+                "are sharing 2 blocks [0, 0, 1, 1]");
+    }
+
+    @Test
     void quantizeWritesPackedModelsThatTheOtherCommandsRun() throws IOException {
         Path text = dir.resolve("quantize.jsonl");
         Files.writeString(text, "{\"text\": \"" + "It is rather for us to be here dedicated. ".repeat(30) + "\"}\n");
