@@ -46,6 +46,7 @@ public final class LlamaConfig {
     private final int bosTokenId;
     private final List<Integer> eosTokenIds;
     private final String torchDtype;
+    private final List<Integer> exitLayers;
     private final ObjectNode otherFields;
 
     private LlamaConfig(Builder b) {
@@ -80,7 +81,26 @@ public final class LlamaConfig {
         }
         eosTokenIds = List.copyOf(b.eosTokenIds);
         torchDtype = b.torchDtype;
+        exitLayers = checkExitLayers(b.exitLayers, numHiddenLayers);
         otherFields = b.otherFields.deepCopy();
+    }
+
+    // An off-ramp after the last layer would duplicate the final head; out of order or repeated ramps are a mistake.
+    private static List<Integer> checkExitLayers(List<Integer> layers, int numHiddenLayers) {
+        int previous = -1;
+        for (int layer : layers) {
+            if (layer < 0 || layer > numHiddenLayers - 2) {
+                throw new IllegalArgumentException("exit_layers: an off-ramp follows a layer in 0.."
+                        + (numHiddenLayers - 2) + " (every layer but the last, whose output is the model's own"
+                        + " head), got " + layer + " in a model of " + numHiddenLayers + " layers");
+            }
+            if (layer <= previous) {
+                throw new IllegalArgumentException("exit_layers must be strictly increasing, without repeats, got "
+                        + layers);
+            }
+            previous = layer;
+        }
+        return List.copyOf(layers);
     }
 
     private static int defaultHeadDim(int hidden, int heads) {
@@ -129,7 +149,8 @@ public final class LlamaConfig {
                 .optMaxPositionEmbeddings(maxPositionEmbeddings)
                 .optBosTokenId(bosTokenId)
                 .optEosTokenIds(eosTokenIds)
-                .optTorchDtype(torchDtype);
+                .optTorchDtype(torchDtype)
+                .optExitLayers(exitLayers);
         b.otherFields = otherFields.deepCopy();
         return b;
     }
@@ -233,6 +254,10 @@ public final class LlamaConfig {
         if (torchDtype != null) {
             out.put("torch_dtype", torchDtype);
         }
+        if (!exitLayers.isEmpty()) {
+            ArrayNode exits = out.putArray("exit_layers");
+            exitLayers.forEach(exits::add);
+        }
         return out;
     }
 
@@ -269,6 +294,11 @@ public final class LlamaConfig {
     public List<Integer> eosTokenIds() { return eosTokenIds; }
     /** The dtype the checkpoint was saved in ("bfloat16", "float16", "float32"), or null when not stated. */
     public String torchDtype() { return torchDtype; }
+    /**
+     * The layers (0-based) followed by an early-exit off-ramp, increasing; empty for a plain model. Written to
+     * config.json as {@code exit_layers} only when there are some, so a plain model's config is Hugging Face's.
+     */
+    public List<Integer> exitLayers() { return exitLayers; }
 
     /** Query heads that share one key/value head. */
     public int queryGroupSize() { return numAttentionHeads / numKeyValueHeads; }
@@ -289,7 +319,8 @@ public final class LlamaConfig {
                 + ", heads=" + numAttentionHeads + ", kv_heads=" + numKeyValueHeads + ", head_dim=" + headDim
                 + ", vocab=" + vocabSize + ", rope_theta=" + ropeTheta
                 + (ropeScaling == null ? "" : ", rope_scaling=llama3(x" + ropeScaling.factor() + ")")
-                + (tieWordEmbeddings ? ", tied" : "") + "}";
+                + (tieWordEmbeddings ? ", tied" : "") + (exitLayers.isEmpty() ? "" : ", exits after " + exitLayers)
+                + "}";
     }
 
     /**
@@ -314,6 +345,7 @@ public final class LlamaConfig {
         private int bosTokenId = 1;
         private List<Integer> eosTokenIds = List.of(2);
         private String torchDtype;
+        private List<Integer> exitLayers = List.of();
         private ObjectNode otherFields = JsonNodeFactory.instance.objectNode();
 
         private Builder() {}
@@ -343,6 +375,8 @@ public final class LlamaConfig {
         public Builder optEosTokenIds(List<Integer> v) { eosTokenIds = List.copyOf(v); return this; }
         /** Defaults to not stated. */
         public Builder optTorchDtype(String v) { torchDtype = v; return this; }
+        /** Defaults to none: a model without early-exit off-ramps. */
+        public Builder optExitLayers(List<Integer> v) { exitLayers = List.copyOf(v); return this; }
 
         public LlamaConfig build() {
             return new LlamaConfig(this);
@@ -391,11 +425,12 @@ public final class LlamaConfig {
             ifPresent("eos_token_id", this::eosTokenIds, b::optEosTokenIds);
             ifPresent("dtype", this::text, b::optTorchDtype);
             ifPresent("torch_dtype", this::text, b::optTorchDtype);
+            ifPresent("exit_layers", this::integers, b::optExitLayers);
             ObjectNode other = root.deepCopy();
             other.remove(List.of("hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads",
                     "head_dim", "num_hidden_layers", "rms_norm_eps", "rope_theta", "rope_scaling", "vocab_size",
                     "tie_word_embeddings", "max_position_embeddings", "bos_token_id", "eos_token_id",
-                    "torch_dtype", "dtype"));
+                    "torch_dtype", "dtype", "exit_layers"));
             b.otherFields = other;
             try {
                 return b.build();
@@ -459,6 +494,17 @@ public final class LlamaConfig {
                 throw error(field, "must be an integer or a non-empty list of integers, got " + n);
             }
             return ids;
+        }
+
+        private List<Integer> integers(String field, JsonNode n) {
+            if (!n.isArray()) {
+                throw error(field, "must be a list of integers, got " + n);
+            }
+            List<Integer> values = new ArrayList<>();
+            for (JsonNode e : n) {
+                values.add(integer(field, e));
+            }
+            return values;
         }
 
         private int requiredInt(String field) {
