@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** What the training steps ({@link TrainStep}, {@link DistillStep}) share: copying weights and running a trainer. */
 final class Fitting {
@@ -25,9 +26,15 @@ final class Fitting {
 
     /** Trains {@code model} in place on {@code run}'s data, reporting progress as {@code task}; the loss curve. */
     static List<TrainingProgress> fit(Llama model, Objective objective, Training run, String task) {
+        return fit(model, model.parameters().keySet(), objective, run, task);
+    }
+
+    /** As {@link #fit(Llama, Objective, Training, String)}, training only the parameters named in {@code trainable}. */
+    static List<TrainingProgress> fit(Llama model, Set<String> trainable, Objective objective, Training run,
+            String task) {
         Monitor monitor = Monitor.current();
         try (Corpus.Opened data = run.data().open();
-                Trainer trainer = new Trainer(model, objective, run.options())) {
+                Trainer trainer = new Trainer(model, trainable, objective, run.options())) {
             PackedBatches batches = new PackedBatches(data.dataset(), run.sequenceLength(), run.batchSize(),
                     run.seed());
             return trainer.train(batches, p -> monitor.report(progress(task, p)), monitor.cancellation());

@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code step.apply(model, replay)}.
  */
 public sealed interface Step permits PruneStep, TrainStep, DistillStep, SmoothQuant, OutlierChannels,
-        QuantizeStep {
+        AddExits, QuantizeStep {
 
-    /** The verb: prune, train, distill, smooth, outliers or quantize. */
+    /** The verb: prune, train, distill, smooth, outliers, exit or quantize. */
     String verb();
 
     /** The name the step is registered and recorded under: the verb, then the method where a verb has several. */

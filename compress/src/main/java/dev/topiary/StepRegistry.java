@@ -26,6 +26,7 @@ final class StepRegistry {
         register("distill", DistillStep::fromJson);
         register("smooth", SmoothQuant::fromJson);
         register("outliers", OutlierChannels::fromJson);
+        register("exit", AddExits::fromJson);
         register("quantize.rtn", RoundToNearest::fromJson);
         register("quantize.gptq", Gptq::fromJson);
     }

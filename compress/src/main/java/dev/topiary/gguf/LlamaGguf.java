@@ -111,7 +111,9 @@ public final class LlamaGguf {
                 fallbacks.add(tensor + " " + t);
             }
         });
-        return new GgufExport(file, type, fileBytes(file), model.parameterCount(), fallbacks);
+        // Early-exit off-ramps have no place in llama.cpp's Llama: the file holds the full model without them.
+        long parameters = LlamaLayout.parameterCount(c.toBuilder().optExitLayers(List.of()).build());
+        return new GgufExport(file, type, fileBytes(file), parameters, fallbacks);
     }
 
     /** The matrices of one export: each from its given blocks, or encoded from the model's floats. */
