@@ -38,7 +38,7 @@ class EarlyExitTest {
 
     private static final EarlyExit FEW = EarlyExit.defaults().withSteps(6);
     private static final Corpus VALIDATION = Corpus.embedded("validation");
-    private static final long TOKENS = 2L * Evaluation.WINDOW_LENGTH;
+    private static final long TOKENS = Evaluation.WINDOW_LENGTH;
 
     @TempDir
     static Path cache;
