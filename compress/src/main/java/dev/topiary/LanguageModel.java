@@ -391,6 +391,9 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
         properties.put("ffn", c.intermediateSize());
         properties.put("heads (kv)", c.numAttentionHeads() + " (" + c.numKeyValueHeads() + ")");
         properties.put("head_dim", c.headDim());
+        if (!c.exitLayers().isEmpty()) {
+            properties.put("early exits after layers", c.exitLayers());
+        }
         properties.put("vocabulary", c.vocabSize());
         properties.put("parameters", Html.count(parameterCount()));
         properties.put("non-embedding", Html.count(nonEmbeddingParameterCount()));

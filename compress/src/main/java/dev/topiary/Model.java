@@ -26,9 +26,9 @@ import java.util.List;
  * QuantizedModel student = teacher.prune().width(0.5).distill(teacher).quantize(INT8);
  * }</pre>
  *
- * <p>Every verb ({@link #prune()}, {@link #train}, {@link #distill}, {@link #smooth}, {@link #quantize}) builds a
- * {@link Step} record, applies it and returns a new model, leaving its receiver as it was, so re-running a notebook
- * cell is safe.
+ * <p>Every verb ({@link #prune()}, {@link #train}, {@link #distill}, {@link #smooth}, {@link #withExits},
+ * {@link #quantize}) builds a {@link Step} record, applies it and returns a new model, leaving its receiver as it was,
+ * so re-running a notebook cell is safe.
  * Quantizing ends the chain: a {@link QuantizedModel} evaluates, generates and saves, but is not pruned or trained.
  *
  * <p>Long work reports progress to, and stops when asked by, the calling thread's {@link Monitor}; a cancelled verb

@@ -492,6 +492,10 @@ public final class Llama implements AutoCloseable {
         s.append("  norm: RMSNorm(").append(config.hiddenSize()).append(", eps=").append(config.rmsNormEps())
                 .append(")\n");
         s.append("  lm_head: ").append(config.tieWordEmbeddings() ? "tied to embed_tokens" : lmHead.getShape());
+        if (!exitNorms.isEmpty()) {
+            s.append("\n  exits: RMSNorm(").append(config.hiddenSize()).append(") + lm_head after layers ")
+                    .append(config.exitLayers());
+        }
         return s.toString();
     }
 
