@@ -71,7 +71,7 @@ public record AddExits(List<Integer> layers, Training training) implements Step 
         try {
             Set<String> ramps = new LinkedHashSet<>();
             layers.forEach(layer -> ramps.add(LlamaLayout.exitNorm(layer)));
-            List<TrainingProgress> curve = Fitting.fit(copy, ramps, new ExitDistillationObjective(), training,
+            List<TrainingProgress> curve = Fitting.fit(copy, ramps, new ExitDistillationObjective(), training, 0,
                     "exit: ramps");
             return model.derived(copy, this, Fitting.metrics(training, curve, null), model.derivation(), curve);
         } catch (RuntimeException e) {

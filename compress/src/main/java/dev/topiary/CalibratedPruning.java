@@ -36,7 +36,12 @@ public sealed class CalibratedPruning permits Pruning {
     private ImportanceScores measured;
     private Calibration measuredOn;
 
+    /**
+     * @throws TopiaryException when the model's layers share weights: every pruning method reads or cuts each
+     *     layer's weights as its own
+     */
     CalibratedPruning(Model model, Calibration calibration) {
+        model.config().checkUnshared("pruning");
         this.model = model;
         this.calibration = calibration;
     }

@@ -17,11 +17,6 @@ public record DistillStep(Lineage teacher, Distillation distillation) implements
     }
 
     @Override
-    public String name() {
-        return verb();
-    }
-
-    @Override
     public Model apply(Model student, Replay replay) {
         if (!(replay.model(teacher) instanceof Model teacherModel)) {
             throw new TopiaryException("the recipe distils from a quantized teacher (" + teacher.summary() + "),"

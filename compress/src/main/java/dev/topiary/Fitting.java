@@ -12,7 +12,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** What the training steps ({@link TrainStep}, {@link DistillStep}) share: copying weights and running a trainer. */
+/**
+ * What the training steps ({@link TrainStep}, {@link DistillStep}, {@link ReplaceModules}) share: copying weights and
+ * running a trainer.
+ */
 final class Fitting {
 
     private Fitting() {}
@@ -26,18 +29,23 @@ final class Fitting {
 
     /** Trains {@code model} in place on {@code run}'s data, reporting progress as {@code task}; the loss curve. */
     static List<TrainingProgress> fit(Llama model, Objective objective, Training run, String task) {
-        return fit(model, model.parameters().keySet(), objective, run, task);
+        return fit(model, model.parameters().keySet(), objective, run, 0, task);
     }
 
-    /** As {@link #fit(Llama, Objective, Training, String)}, training only the parameters named in {@code trainable}. */
+    /**
+     * Trains the parameters of {@code model} named in {@code trainable} in place on {@code run}'s data, from batch
+     * {@code firstBatch} of its order on (a later phase of one run reads on where the earlier one stopped),
+     * reporting progress as {@code task}; the loss curve.
+     */
     static List<TrainingProgress> fit(Llama model, Set<String> trainable, Objective objective, Training run,
-            String task) {
+            long firstBatch, String task) {
         Monitor monitor = Monitor.current();
         try (Corpus.Opened data = run.data().open();
                 Trainer trainer = new Trainer(model, trainable, objective, run.options())) {
             PackedBatches batches = new PackedBatches(data.dataset(), run.sequenceLength(), run.batchSize(),
                     run.seed());
-            return trainer.train(batches, p -> monitor.report(progress(task, p)), monitor.cancellation());
+            return trainer.train(index -> batches.batch(firstBatch + index), p -> monitor.report(progress(task, p)),
+                    monitor.cancellation());
         }
     }
 
@@ -47,7 +55,7 @@ final class Fitting {
     }
 
     /** The mean loss of the last tenth of {@code curve}: the final loss a training step records. */
-    private static double finalLoss(List<TrainingProgress> curve) {
+    static double finalLoss(List<TrainingProgress> curve) {
         int tail = Math.max(1, curve.size() / 10);
         return curve.subList(curve.size() - tail, curve.size()).stream().mapToDouble(TrainingProgress::loss)
                 .average().orElse(Double.NaN);

@@ -232,15 +232,20 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
      * @throws TopiaryException when {@code dir} is not Topiary's to replace or cannot be written
      */
     public LanguageModel save(Path dir, Overwrite overwrite) {
+        save(dir, overwrite, this::writeWeights);
+        return this;
+    }
+
+    /** Writes {@code dir} as {@link #save(Path, Overwrite)} does, with {@code weights} writing weights and config. */
+    void save(Path dir, Overwrite overwrite, AtomicDirectory.Contents weights) {
         AtomicDirectory.write(dir, "model", overwrite, tmp -> {
-            writeWeights(tmp);
+            weights.writeInto(tmp);
             if (tokenizer != null) {
                 Files.copy(tokenizer, tmp.resolve("tokenizer.json"));
             }
             lineage.write(tmp.resolve(RECIPE_FILE));
         });
         Reference.reachabilityFence(this);
-        return this;
     }
 
     /**
@@ -335,6 +340,7 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
         return defaults;
     }
 
+    /** Unique parameters: a tied embedding and each block shared by several layers counted once. */
     public long parameterCount() {
         return LlamaLayout.parameterCount(config());
     }
@@ -374,9 +380,10 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
     @Override
     public String toString() {
         LlamaConfig c = config();
-        return String.format(Locale.ROOT, "Model: %d layers, hidden %d, ffn %d, heads %d (kv %d), head_dim %d,"
+        return String.format(Locale.ROOT, "Model: %d layers%s, hidden %d, ffn %d, heads %d (kv %d), head_dim %d,"
                         + " vocabulary %d%n  parameters %s (non-embedding %s), %s stored (%s)%n  %s",
-                c.numHiddenLayers(), c.hiddenSize(), c.intermediateSize(), c.numAttentionHeads(),
+                c.numHiddenLayers(), c.sharesLayers() ? " " + c.layerSharing() : "", c.hiddenSize(),
+                c.intermediateSize(), c.numAttentionHeads(),
                 c.numKeyValueHeads(), c.headDim(), c.vocabSize(), Html.count(parameterCount()),
                 Html.count(nonEmbeddingParameterCount()), Html.bytes(storedBytes()), storage(),
                 lineage.toString().replace("\n", "\n  "));
@@ -386,7 +393,7 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
     public String toHtml() {
         LlamaConfig c = config();
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put("layers", c.numHiddenLayers());
+        properties.put("layers", (c.numHiddenLayers() + " " + c.layerSharing()).strip());
         properties.put("hidden", c.hiddenSize());
         properties.put("ffn", c.intermediateSize());
         properties.put("heads (kv)", c.numAttentionHeads() + " (" + c.numKeyValueHeads() + ")");

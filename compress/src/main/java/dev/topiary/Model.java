@@ -8,6 +8,8 @@ import dev.topiary.embedded.TeacherRecipe;
 import dev.topiary.embedded.TeacherReport;
 import dev.topiary.engine.Engines;
 import dev.topiary.gguf.GgmlType;
+import dev.topiary.io.Overwrite;
+import dev.topiary.llama.LayerSharing;
 import dev.topiary.llama.Llama;
 import dev.topiary.llama.LlamaCheckpoint;
 import dev.topiary.llama.LlamaConfig;
@@ -26,9 +28,9 @@ import java.util.List;
  * QuantizedModel student = teacher.prune().width(0.5).distill(teacher).quantize(INT8);
  * }</pre>
  *
- * <p>Every verb ({@link #prune()}, {@link #train}, {@link #distill}, {@link #smooth}, {@link #withExits},
- * {@link #quantize}) builds a {@link Step} record, applies it and returns a new model, leaving its receiver as it was,
- * so re-running a notebook cell is safe.
+ * <p>Every verb ({@link #prune()}, {@link #share}, {@link #train}, {@link #distill}, {@link #replaceModules},
+ * {@link #smooth}, {@link #withExits}, {@link #quantize}) builds a {@link Step} record, applies it and returns a new
+ * model, leaving its receiver as it was, so re-running a notebook cell is safe.
  * Quantizing ends the chain: a {@link QuantizedModel} evaluates, generates and saves, but is not pruned or trained.
  *
  * <p>Long work reports progress to, and stops when asked by, the calling thread's {@link Monitor}; a cancelled verb
@@ -144,9 +146,42 @@ public final class Model extends LanguageModel {
 
     // --------------------------------------------------------------------------------------------------------- verbs
 
-    /** Pruning of this model: choose a method (width, depth, sparsity), or first the calibration data. */
+    /**
+     * Pruning of this model: choose a method (width, depth, sparsity), or first the calibration data.
+     *
+     * @throws TopiaryException when the model's layers share weights ({@link #share}): prune before sharing
+     */
     public Pruning prune() {
         return new Pruning(this);
+    }
+
+    /**
+     * A copy whose layers share {@code blocks} blocks of weights in the {@code cycle} pattern (layer {@code i} uses
+     * block {@code i mod blocks}), each block initialised from the first layer that uses it; distil it from this
+     * model next. See {@link #share(String, int)}.
+     *
+     * @throws TopiaryException when {@code blocks} is not between 1 and the number of layers, or the layers already
+     *     share weights
+     */
+    public Model share(int blocks) {
+        return share(LayerSharing.Pattern.CYCLE.id(), blocks);
+    }
+
+    /**
+     * A copy whose layers share {@code blocks} blocks of weights laid out by {@code pattern}: {@code cycle} (layer
+     * {@code i} uses block {@code i mod blocks}) or {@code adjacent} (consecutive groups of {@code layers / blocks}
+     * layers share one block). Each block starts as a copy of the first layer that uses it (layer {@code b} for
+     * cycle, layer {@code b * layers / blocks} for adjacent). Parameter counts and bytes count each block once;
+     * {@link #save} keeps the sharing ({@code layer_blocks} in config.json, one copy of each block), and
+     * {@link #export} and {@link #saveExpanded} write every layer's weights. The shared model is not pruned further,
+     * replaced by modules, smoothed, given outlier channels, nor quantized by GPTQ: each of those treats a layer's
+     * weights as its own (round-to-nearest works).
+     *
+     * @throws TopiaryException when the pattern is unknown, {@code blocks} is not between 1 and the number of layers,
+     *     the adjacent pattern's blocks do not divide the layers, or the layers already share weights
+     */
+    public Model share(String pattern, int blocks) {
+        return ShareLayers.of(pattern, blocks).apply(this);
     }
 
     /**
@@ -173,6 +208,27 @@ public final class Model extends LanguageModel {
     public Model distill(Model teacher, Distillation distillation) {
         DistillationObjectives.check(teacher, this, distillation);
         return new DistillStep(teacher.lineage(), distillation.resolve(defaults())).apply(this, teacher);
+    }
+
+    /**
+     * A successor with one layer for each pair of this model's layers, made by module replacing with the defaults
+     * ({@link ModuleReplacing#defaults()}) on the model's default corpus.
+     */
+    public Model replaceModules() {
+        return replaceModules(ModuleReplacing.defaults());
+    }
+
+    /**
+     * A compact successor of this model (the predecessor) made by module replacing, BERT-of-Theseus's way: one layer
+     * per module of {@code replacing.layersPerModule()} layers, each initialised from its module's first layer,
+     * trained while the frozen predecessor's modules are swapped for them at a rising rate, then fine-tuned alone.
+     *
+     * @throws TopiaryException before any work when the layers do not fall into whole modules, or no data is given
+     *     and the model has none by default
+     */
+    public Model replaceModules(ModuleReplacing replacing) {
+        replacing.checkPredecessor(config());
+        return new ReplaceModules(replacing.resolve(defaults())).apply(this);
     }
 
     /** SmoothQuant's migration with its defaults: alpha 0.5, calibrated on the model's default corpus. */
@@ -271,9 +327,34 @@ public final class Model extends LanguageModel {
         return method.resolve(defaults()).fittedTo(config()).apply(this);
     }
 
+    /**
+     * Writes the model as {@link #save(Path)} does, but as an ordinary Hugging Face Llama checkpoint that transformers
+     * loads: when the layers share blocks, each block is copied into every layer that uses it and config.json has no
+     * {@code layer_blocks}, so the files hold more parameters than the model, as the result says. The recipe beside
+     * them makes the shared model again, whose logits these weights give.
+     *
+     * @throws TopiaryException when {@code dir} is not Topiary's to replace or cannot be written
+     */
+    public ExpandedCheckpoint saveExpanded(Path dir) {
+        return saveExpanded(dir, Overwrite.TOPIARY_OUTPUT);
+    }
+
+    /** As {@link #saveExpanded(Path)}; {@link Overwrite#FORCE} writes into a directory Topiary did not write. */
+    public ExpandedCheckpoint saveExpanded(Path dir, Overwrite overwrite) {
+        try (Llama expanded = LayerSharing.expand(llama())) {
+            save(dir, overwrite, tmp -> LlamaCheckpoint.save(expanded, tmp));
+            LlamaConfig c = config();
+            return new ExpandedCheckpoint(dir, c.numHiddenLayers(), c.sharesLayers() ? c.numBlocks() : 0,
+                    expanded.parameterCount(), parameterCount());
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------------ inspection
 
-    /** The progress of each training step of the verb that made this model (train or distill), else empty. */
+    /**
+     * The progress of each training step of the verb that made this model (train, distill, or replaceModules: its
+     * replacing steps, then its fine-tuning steps), else empty.
+     */
     public List<TrainingProgress> history() {
         return history;
     }

@@ -33,11 +33,6 @@ public record OutlierChannels(List<Integer> channels, double factor) implements 
     }
 
     @Override
-    public String name() {
-        return verb();
-    }
-
-    @Override
     public Model apply(Model model, Replay replay) {
         return apply(model);
     }

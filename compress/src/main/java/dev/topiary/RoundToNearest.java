@@ -64,7 +64,8 @@ public record RoundToNearest(QuantScheme scheme, boolean embeddings, ActivationS
 
     @Override
     public String toString() {
-        return "quantize " + QuantizeStep.describe(scheme) + ", round-to-nearest" + (embeddings ? ", embeddings too" : "")
+        return "quantize " + QuantizeStep.describe(scheme) + ", round-to-nearest"
+                + (embeddings ? ", embeddings too" : "")
                 + QuantizeStep.describe(activations);
     }
 }

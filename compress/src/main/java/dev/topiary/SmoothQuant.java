@@ -67,11 +67,6 @@ public record SmoothQuant(double alpha, Calibration calibration) implements Step
     }
 
     @Override
-    public String name() {
-        return verb();
-    }
-
-    @Override
     public Model apply(Model model, Replay replay) {
         return apply(model);
     }

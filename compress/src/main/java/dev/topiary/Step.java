@@ -9,14 +9,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * form, and is registered by {@link #name()} in {@link StepRegistry} so that a recipe replays as
  * {@code step.apply(model, replay)}.
  */
-public sealed interface Step permits PruneStep, TrainStep, DistillStep, SmoothQuant, OutlierChannels,
-        AddExits, QuantizeStep {
+public sealed interface Step permits PruneStep, ShareLayers, TrainStep, DistillStep, ReplaceModules, SmoothQuant,
+        OutlierChannels, AddExits, QuantizeStep {
 
-    /** The verb: prune, train, distill, smooth, outliers, exit or quantize. */
+    /** The verb: prune, share, train, distill, replace, smooth, outliers, exit or quantize. */
     String verb();
 
     /** The name the step is registered and recorded under: the verb, then the method where a verb has several. */
-    String name();
+    default String name() {
+        return verb();
+    }
 
     /** The step as a recipe records it, {@code "verb"} (and {@code "method"}) included. */
     ObjectNode toJson();

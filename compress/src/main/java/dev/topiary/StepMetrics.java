@@ -9,8 +9,8 @@ import java.util.Map;
  * What a step measured, one record per kind of step. {@link #values()} names each number as a recipe records it, in
  * the order measured; {@link Lineage#differences} compares those.
  */
-public sealed interface StepMetrics permits StepMetrics.Pruned, StepMetrics.Trained, StepMetrics.Quantized,
-        StepMetrics.Smoothed, StepMetrics.Unmeasured {
+public sealed interface StepMetrics permits StepMetrics.Pruned, StepMetrics.Shared, StepMetrics.Trained,
+        StepMetrics.Quantized, StepMetrics.Smoothed, StepMetrics.Unmeasured {
 
     /** The numbers by their recipe names, in the order measured. */
     Map<String, Double> values();
@@ -44,6 +44,27 @@ public sealed interface StepMetrics permits StepMetrics.Pruned, StepMetrics.Trai
             return new Pruned(json.path("parameters_before").asLong(),
                     json.has("layers_dropped") ? json.path("layers_dropped").asInt() : null,
                     json.has("sparsity") ? json.path("sparsity").asDouble() : null, json.path("parameters").asLong());
+        }
+    }
+
+    /**
+     * What sharing layers changed.
+     *
+     * @param parametersBefore parameters of the model whose layers were shared
+     * @param parameters unique parameters of the shared model, each block counted once
+     */
+    record Shared(long parametersBefore, long parameters) implements StepMetrics {
+
+        @Override
+        public Map<String, Double> values() {
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("parameters_before", (double) parametersBefore);
+            values.put("parameters", (double) parameters);
+            return Collections.unmodifiableMap(values);
+        }
+
+        static Shared fromJson(JsonNode json) {
+            return new Shared(json.path("parameters_before").asLong(), json.path("parameters").asLong());
         }
     }
 

@@ -22,8 +22,10 @@ final class StepRegistry {
         register("prune.magnitude", MagnitudeSparsity::fromJson);
         register("prune.wanda", WandaSparsity::fromJson);
         register("prune.nm", NmPattern::fromJson);
+        register("share", ShareLayers::fromJson);
         register("train", TrainStep::fromJson);
         register("distill", DistillStep::fromJson);
+        register("replace", ReplaceModules::fromJson);
         register("smooth", SmoothQuant::fromJson);
         register("outliers", OutlierChannels::fromJson);
         register("exit", AddExits::fromJson);

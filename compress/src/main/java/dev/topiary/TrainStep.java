@@ -17,11 +17,6 @@ public record TrainStep(Training training) implements Step {
     }
 
     @Override
-    public String name() {
-        return verb();
-    }
-
-    @Override
     public Model apply(Model model, Replay replay) {
         return apply(model);
     }

@@ -196,6 +196,8 @@ class EarlyExitTest {
         assertMessage(() -> exits.prune().magnitude(0.5), "prune first, then add exits");
         assertMessage(() -> exits.train(Training.steps(1)), "train first, then add exits");
         assertMessage(() -> exits.distill(teacher), "distill first, then add exits");
+        assertMessage(() -> exits.share(1), "share first, then add exits");
+        assertMessage(() -> exits.replaceModules(), "replaceModules first, then add exits");
         Model noData = teacher.withData(null, null);
         assertMessage(() -> noData.withExits(FEW), "withExits()");
         Cancellation cancellation = new Cancellation();

@@ -37,12 +37,16 @@ class LegalCallsCompileTest {
                 String text = g.generate("hello");
                 LanguageModel saved = r.save(Path.of("x"));
                 Model sparse = model.prune().magnitude(0.5).prune().nm(2, 4).prune().drop(0);
+                Model shared = model.share("adjacent", 2).distill(model);
+                QuantizedModel sharedInt8 = model.share(2).quantize(Precision.INT8);
+                ExpandedCheckpoint hf = shared.saveExpanded(Path.of("y"));
                 """));
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "a quantized model is not pruned | model.quantize(Precision.INT8).prune() | cannot find symbol",
+            "a quantized model does not share layers | model.quantize(Precision.INT8).share(2) | cannot find symbol",
             "a quantized model is not trained | model.quantize(Precision.INT8).train(Training.steps(1))"
                     + " | cannot find symbol",
             "a quantized model is not distilled | model.quantize(Precision.INT8).distill(model) | cannot find symbol",

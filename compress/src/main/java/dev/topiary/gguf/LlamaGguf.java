@@ -24,7 +24,8 @@ import java.util.Map;
  *
  * <p>Norms and {@code rope_freqs} are F32; every matrix is in the chosen type, or, when its rows do not divide into
  * that type's blocks (k-quants need 256), in the fallback {@link GgmlType#fallback()} names, which the export
- * reports.
+ * reports. A model whose layers share blocks is written with every layer's weights of its own, as llama.cpp has
+ * no sharing; the export says so ({@link GgufExport#sharedBlocks()}).
  */
 public final class LlamaGguf {
 
@@ -78,8 +79,10 @@ public final class LlamaGguf {
         Map<String, NDArray> weights = model.parameters();
         Matrices matrices = new Matrices(gguf, types, weights, encoded, type);
         matrices.add("token_embd.weight", LlamaLayout.EMBED_TOKENS, 0);
-        for (int l = 0; l < c.numHiddenLayers(); l++) {
-            String blk = "blk." + l + ".";
+        // llama.cpp has no sharing: a block shared by several layers is written once for each of them.
+        for (int layer = 0; layer < c.numHiddenLayers(); layer++) {
+            String blk = "blk." + layer + ".";
+            int l = LlamaLayout.storedLayer(c, layer);
             vector(gguf, types, blk + "attn_norm.weight", weights.get(LlamaLayout.inputNorm(l)));
             matrices.add(blk + "attn_q.weight", LlamaLayout.qProj(l), c.numAttentionHeads());
             matrices.add(blk + "attn_k.weight", LlamaLayout.kProj(l), c.numKeyValueHeads());
@@ -112,8 +115,9 @@ public final class LlamaGguf {
             }
         });
         // Early-exit off-ramps have no place in llama.cpp's Llama: the file holds the full model without them.
-        long parameters = LlamaLayout.parameterCount(c.toBuilder().optExitLayers(List.of()).build());
-        return new GgufExport(file, type, fileBytes(file), parameters, fallbacks);
+        LlamaConfig written = c.withoutLayerSharing().toBuilder().optExitLayers(List.of()).build();
+        return new GgufExport(file, type, fileBytes(file), LlamaLayout.parameterCount(written), fallbacks,
+                c.sharesLayers() ? c.numBlocks() : 0);
     }
 
     /** The matrices of one export: each from its given blocks, or encoded from the model's floats. */

@@ -60,7 +60,9 @@ public final class Llama implements AutoCloseable {
         this.embedTokens = parameters.get(LlamaLayout.EMBED_TOKENS);
         this.dataType = embedTokens.getDataType();
         List<TransformerBlock> blocks = new ArrayList<>();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
+        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+            // Layers that share a block compute with the same arrays: training updates them once, gradients summed.
+            int i = LlamaLayout.storedLayer(config, layer);
             blocks.add(new TransformerBlock(
                     new RmsNorm(parameters.get(LlamaLayout.inputNorm(i)), config.rmsNormEps()),
                     new Attention(config,
@@ -260,7 +262,7 @@ public final class Llama implements AutoCloseable {
             if (selected != null) {
                 h = h.reshape(-1, h.getShape().get(2)).get(new NDIndex("{}", selected));
             }
-            logits = head(finalNorm, h);
+            logits = head(h);
             NDScope.unregister(logits);
         }
         NDScope.register(logits);
@@ -292,7 +294,7 @@ public final class Llama implements AutoCloseable {
                     logits.add(head(ramp, h));
                 }
             }
-            logits.add(head(finalNorm, h));
+            logits.add(head(h));
             logits.forEach(NDScope::unregister);
         }
         logits.forEach(NDScope::register);
@@ -352,7 +354,7 @@ public final class Llama implements AutoCloseable {
                 }
             }
             if (logits == null) {
-                logits = head(finalNorm, h);
+                logits = head(h);
             }
             NDScope.unregister(logits);
         }
@@ -413,6 +415,11 @@ public final class Llama implements AutoCloseable {
             }
             return out;
         }
+    }
+
+    /** The fp32 logits {@code [..., V]} of the last layer's output {@code hidden}: the final norm, then the LM head. */
+    NDArray head(NDArray hidden) {
+        return head(finalNorm, hidden);
     }
 
     private NDArray[] rope(NDManager m, int start, int steps) {
@@ -488,7 +495,9 @@ public final class Llama implements AutoCloseable {
                 .append(config.numAttentionHeads()).append(" heads / ").append(config.numKeyValueHeads())
                 .append(" kv of ").append(config.headDim()).append(", mlp: ").append(config.hiddenSize())
                 .append(" -> ").append(config.intermediateSize()).append(" -> ").append(config.hiddenSize())
-                .append(" (SwiGLU)]\n");
+                .append(" (SwiGLU)]")
+                .append(config.sharesLayers() ? " " + config.layerSharing() : "")
+                .append('\n');
         s.append("  norm: RMSNorm(").append(config.hiddenSize()).append(", eps=").append(config.rmsNormEps())
                 .append(")\n");
         s.append("  lm_head: ").append(config.tieWordEmbeddings() ? "tied to embed_tokens" : lmHead.getShape());

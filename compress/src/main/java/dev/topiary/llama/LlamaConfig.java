@@ -47,6 +47,7 @@ public final class LlamaConfig {
     private final List<Integer> eosTokenIds;
     private final String torchDtype;
     private final List<Integer> exitLayers;
+    private final List<Integer> layerBlocks;
     private final ObjectNode otherFields;
 
     private LlamaConfig(Builder b) {
@@ -81,6 +82,7 @@ public final class LlamaConfig {
         }
         eosTokenIds = List.copyOf(b.eosTokenIds);
         torchDtype = b.torchDtype;
+        layerBlocks = b.layerBlocks == null ? null : checkedLayerBlocks(b.layerBlocks, numHiddenLayers);
         exitLayers = checkExitLayers(b.exitLayers, numHiddenLayers);
         otherFields = b.otherFields.deepCopy();
     }
@@ -101,6 +103,26 @@ public final class LlamaConfig {
             previous = layer;
         }
         return List.copyOf(layers);
+    }
+
+    // One block per layer, numbered in order of first use (block b first used before block b + 1), so that the
+    // numbering is unique and every block from 0 to the largest is used.
+    private static List<Integer> checkedLayerBlocks(List<Integer> blocks, int layers) {
+        if (blocks.size() != layers) {
+            throw new IllegalArgumentException("layer_blocks names " + blocks.size() + " blocks but num_hidden_layers"
+                    + " is " + layers + ": it needs one block per layer");
+        }
+        int next = 0;
+        for (int layer = 0; layer < layers; layer++) {
+            int block = blocks.get(layer);
+            if (block < 0 || block > next) {
+                throw new IllegalArgumentException("layer_blocks " + blocks + ": layer " + layer + " uses block "
+                        + block + ", but blocks are numbered from 0 in order of first use, so it may use blocks 0.."
+                        + next);
+            }
+            next = Math.max(next, block + 1);
+        }
+        return List.copyOf(blocks);
     }
 
     private static int defaultHeadDim(int hidden, int heads) {
@@ -150,6 +172,7 @@ public final class LlamaConfig {
                 .optBosTokenId(bosTokenId)
                 .optEosTokenIds(eosTokenIds)
                 .optTorchDtype(torchDtype)
+                .optLayerBlocks(layerBlocks)
                 .optExitLayers(exitLayers);
         b.otherFields = otherFields.deepCopy();
         return b;
@@ -254,6 +277,10 @@ public final class LlamaConfig {
         if (torchDtype != null) {
             out.put("torch_dtype", torchDtype);
         }
+        if (layerBlocks != null) {
+            ArrayNode blocks = out.putArray("layer_blocks");
+            layerBlocks.forEach(blocks::add);
+        }
         if (!exitLayers.isEmpty()) {
             ArrayNode exits = out.putArray("exit_layers");
             exitLayers.forEach(exits::add);
@@ -300,6 +327,45 @@ public final class LlamaConfig {
      */
     public List<Integer> exitLayers() { return exitLayers; }
 
+    /**
+     * The block of weights each layer computes with, by layer, when layers share weights (layer {@code i} uses block
+     * {@code layerBlocks().get(i)}, blocks numbered in order of first use); null when every layer has its own. Hugging
+     * Face's Llama has no such key: a model that has it is saved with one copy of each block
+     * ({@link LlamaLayout#storedLayer}).
+     */
+    public List<Integer> layerBlocks() { return layerBlocks; }
+
+    /** Whether the config maps layers to blocks ({@link #layerBlocks()}), even one block per layer. */
+    public boolean sharesLayers() { return layerBlocks != null; }
+
+    /** Distinct blocks of layer weights: {@link #numHiddenLayers()} unless layers share them. */
+    public int numBlocks() {
+        return layerBlocks == null ? numHiddenLayers : layerBlocks.stream().mapToInt(b -> b + 1).max().orElse(0);
+    }
+
+    /** This config with every layer its own block again: the architecture a model that shares layers expands to. */
+    public LlamaConfig withoutLayerSharing() {
+        return toBuilder().optLayerBlocks(null).build();
+    }
+
+    /** {@code "sharing 2 blocks [0, 1, 0, 1]"} when layers share weights, else empty: for display. */
+    public String layerSharing() {
+        return layerBlocks == null ? ""
+                : "sharing " + numBlocks() + (numBlocks() == 1 ? " block " : " blocks ") + layerBlocks;
+    }
+
+    /**
+     * @throws TopiaryException naming {@code what} when layers share weights, for work that treats each layer's
+     *     weights as its own
+     */
+    public void checkUnshared(String what) {
+        if (layerBlocks != null) {
+            throw new TopiaryException(what + " treats each layer's weights as its own, but this model's "
+                    + numHiddenLayers + " layers are " + layerSharing() + ": apply it before sharing layers, or to"
+                    + " an expanded copy (Model.saveExpanded, then Model.load)");
+        }
+    }
+
     /** Query heads that share one key/value head. */
     public int queryGroupSize() { return numAttentionHeads / numKeyValueHeads; }
 
@@ -319,8 +385,9 @@ public final class LlamaConfig {
                 + ", heads=" + numAttentionHeads + ", kv_heads=" + numKeyValueHeads + ", head_dim=" + headDim
                 + ", vocab=" + vocabSize + ", rope_theta=" + ropeTheta
                 + (ropeScaling == null ? "" : ", rope_scaling=llama3(x" + ropeScaling.factor() + ")")
-                + (tieWordEmbeddings ? ", tied" : "") + (exitLayers.isEmpty() ? "" : ", exits after " + exitLayers)
-                + "}";
+                + (tieWordEmbeddings ? ", tied" : "")
+                + (layerBlocks == null ? "" : ", " + layerSharing())
+                + (exitLayers.isEmpty() ? "" : ", exits after " + exitLayers) + "}";
     }
 
     /**
@@ -345,6 +412,7 @@ public final class LlamaConfig {
         private int bosTokenId = 1;
         private List<Integer> eosTokenIds = List.of(2);
         private String torchDtype;
+        private List<Integer> layerBlocks;
         private List<Integer> exitLayers = List.of();
         private ObjectNode otherFields = JsonNodeFactory.instance.objectNode();
 
@@ -375,6 +443,8 @@ public final class LlamaConfig {
         public Builder optEosTokenIds(List<Integer> v) { eosTokenIds = List.copyOf(v); return this; }
         /** Defaults to not stated. */
         public Builder optTorchDtype(String v) { torchDtype = v; return this; }
+        /** Defaults to none: every layer its own weights. See {@link LlamaConfig#layerBlocks()}. */
+        public Builder optLayerBlocks(List<Integer> v) { layerBlocks = v == null ? null : List.copyOf(v); return this; }
         /** Defaults to none: a model without early-exit off-ramps. */
         public Builder optExitLayers(List<Integer> v) { exitLayers = List.copyOf(v); return this; }
 
@@ -425,12 +495,13 @@ public final class LlamaConfig {
             ifPresent("eos_token_id", this::eosTokenIds, b::optEosTokenIds);
             ifPresent("dtype", this::text, b::optTorchDtype);
             ifPresent("torch_dtype", this::text, b::optTorchDtype);
+            ifPresent("layer_blocks", this::integers, b::optLayerBlocks);
             ifPresent("exit_layers", this::integers, b::optExitLayers);
             ObjectNode other = root.deepCopy();
             other.remove(List.of("hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads",
                     "head_dim", "num_hidden_layers", "rms_norm_eps", "rope_theta", "rope_scaling", "vocab_size",
                     "tie_word_embeddings", "max_position_embeddings", "bos_token_id", "eos_token_id",
-                    "torch_dtype", "dtype", "exit_layers"));
+                    "torch_dtype", "dtype", "layer_blocks", "exit_layers"));
             b.otherFields = other;
             try {
                 return b.build();

@@ -7,13 +7,15 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The tensors of a Llama checkpoint, named and shaped exactly as Hugging Face {@code LlamaForCausalLM} saves them
  * (linear weights are {@code [out, in]}), derived from a config alone.
  *
  * <p>This is the single place that knows the checkpoint naming; loading, saving, parameter counts and pruning plans
- * all read it.
+ * all read it. When layers share weights ({@link LlamaConfig#layerBlocks()}), each block's tensors appear once,
+ * under the names of the first layer that uses it ({@link #storedLayer}), and every count here counts them once.
  */
 public final class LlamaLayout {
 
@@ -49,18 +51,49 @@ public final class LlamaLayout {
     public static String exitNorm(int layer) { return "model.exits." + layer + ".norm.weight"; }
 
     /**
-     * The linear (projection) weights, q, k, v, o, gate, up and down of every layer in checkpoint order: the
+     * The layer under whose names the weights {@code layer} computes with are stored: the first layer that uses the
+     * same block, or {@code layer} itself when layers do not share weights.
+     */
+    public static int storedLayer(LlamaConfig c, int layer) {
+        List<Integer> blocks = c.layerBlocks();
+        return blocks == null ? layer : blocks.indexOf(blocks.get(layer));
+    }
+
+    /**
+     * The name the tensor {@code name} of an expanded model is stored under in a model of {@code c}: a layer's tensor
+     * under its stored layer's name ({@link #storedLayer}), any other under its own.
+     */
+    public static String storedName(LlamaConfig c, String name) {
+        String prefix = "model.layers.";
+        if (!name.startsWith(prefix)) {
+            return name;
+        }
+        int end = name.indexOf('.', prefix.length());
+        int layer = Integer.parseInt(name.substring(prefix.length(), end));
+        return layerPrefix(storedLayer(c, layer)) + name.substring(end + 1);
+    }
+
+    /** The layers whose names hold weights, one per block, in order: every layer unless layers share weights. */
+    public static int[] storedLayers(LlamaConfig c) {
+        return IntStream.range(0, c.numHiddenLayers()).filter(l -> storedLayer(c, l) == l).toArray();
+    }
+
+    /**
+     * The linear (projection) weights, q, k, v, o, gate, up and down of every stored layer in checkpoint order: the
      * matrices sparse pruning and quantization work on (embeddings, norms and the LM head are left to them).
      */
     public static List<String> linearWeights(LlamaConfig c) {
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < c.numHiddenLayers(); i++) {
+        for (int i : storedLayers(c)) {
             names.addAll(List.of(qProj(i), kProj(i), vProj(i), oProj(i), gateProj(i), upProj(i), downProj(i)));
         }
         return List.copyOf(names);
     }
 
-    /** Every tensor the config implies, in checkpoint order, with its shape; no lm_head when embeddings are tied. */
+    /**
+     * Every tensor the config implies, in checkpoint order, with its shape; no lm_head when embeddings are tied, and
+     * one set of layer tensors per block when layers share weights.
+     */
     public static Map<String, long[]> shapes(LlamaConfig c) {
         long d = c.hiddenSize();
         long ffn = c.intermediateSize();
@@ -68,7 +101,7 @@ public final class LlamaLayout {
         long kv = (long) c.numKeyValueHeads() * c.headDim();
         Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put(EMBED_TOKENS, new long[] {c.vocabSize(), d});
-        for (int i = 0; i < c.numHiddenLayers(); i++) {
+        for (int i : storedLayers(c)) {
             shapes.put(inputNorm(i), new long[] {d});
             shapes.put(qProj(i), new long[] {q, d});
             shapes.put(kProj(i), new long[] {kv, d});
@@ -120,7 +153,7 @@ public final class LlamaLayout {
         }
     }
 
-    /** Total parameters, counting tied embeddings once. */
+    /** Total parameters, counting tied embeddings and shared blocks once. */
     public static long parameterCount(LlamaConfig c) {
         long n = 0;
         for (long[] shape : shapes(c).values()) {

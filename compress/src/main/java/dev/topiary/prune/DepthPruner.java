@@ -19,10 +19,12 @@ public final class DepthPruner {
     /**
      * A new model without the given layers (0-based); the input model is not modified. No layers: a plain copy.
      *
-     * @throws TopiaryException for a layer out of range, a layer listed twice, or all layers dropped
+     * @throws TopiaryException for a layer out of range, a layer listed twice, all layers dropped, or a model whose
+     *     layers share weights
      */
     public static Llama drop(Llama model, int... layers) {
         LlamaConfig config = model.config();
+        config.checkUnshared("depth pruning");
         int total = config.numHiddenLayers();
         boolean[] dropped = new boolean[total];
         for (int layer : layers) {

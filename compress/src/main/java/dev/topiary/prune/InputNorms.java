@@ -30,9 +30,12 @@ public final class InputNorms {
     /**
      * @param count calibration batches 0 .. count - 1 are read
      * @return one {@code [in]} vector per linear weight name, attached to {@code target}
+     * @throws dev.topiary.TopiaryException when the model's layers share weights: a shared block has the inputs of
+     *     several layers
      */
     public static Map<String, NDArray> measure(Llama model, BatchSource batches, int count, Monitor monitor,
             NDManager target) {
+        model.config().checkUnshared("measuring the input norms of each layer's weights");
         if (count <= 0) {
             throw new IllegalArgumentException("measuring input norms needs at least one calibration batch");
         }

@@ -33,10 +33,12 @@ public final class WidthPruner {
     /**
      * A new model keeping what {@code selection} keeps; the input model is not modified.
      *
-     * @throws TopiaryException when the selection was made for another architecture
+     * @throws TopiaryException when the selection was made for another architecture, or the model's layers share
+     *     weights
      */
     public static Llama apply(Llama model, WidthSelection selection) {
         LlamaConfig config = model.config();
+        config.checkUnshared("width pruning");
         if (!selection.source().equals(config)) {
             throw new TopiaryException("the width selection was made for " + selection.source()
                     + " but the model is " + config);

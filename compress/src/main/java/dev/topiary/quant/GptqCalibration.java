@@ -49,10 +49,12 @@ public final class GptqCalibration {
      * too. {@code model} is left as it was. {@code progress} hears of the start (0 done) and of each group of weights
      * when it is quantized; an exception it throws (a cancellation) stops the work there.
      *
-     * @throws TopiaryException when there are no batches, or a batch is not usable by the model
+     * @throws TopiaryException when there are no batches, a batch is not usable by the model, or its layers share
+     *     weights
      */
     public static PackedModel quantize(Llama model, QuantScheme scheme, List<NDArray> batches, GptqOptions options,
             boolean embeddings, Consumer<Reached> progress) {
+        model.config().checkUnshared("GPTQ, which calibrates each layer on that layer's inputs,");
         if (batches.isEmpty()) {
             throw new TopiaryException("GPTQ needs at least one calibration batch of token ids, got none");
         }

@@ -30,7 +30,10 @@ public final class PackedModel implements AutoCloseable {
     private final NDManager manager;
     private final ActivationScheme activations;
 
-    /** As {@link #PackedModel(LlamaConfig, QuantScheme, Map, Map, String, ActivationScheme)}, activations unquantized. */
+    /**
+     * As {@link #PackedModel(LlamaConfig, QuantScheme, Map, Map, String, ActivationScheme)}, the activations left in
+     * floating point.
+     */
     public PackedModel(LlamaConfig config, QuantScheme scheme, Map<String, QuantizedTensor> quantized,
             Map<String, NDArray> floating, String source) {
         this(config, scheme, quantized, floating, source, ActivationScheme.NONE);

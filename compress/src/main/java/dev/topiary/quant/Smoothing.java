@@ -53,9 +53,10 @@ public final class Smoothing {
      * A smoothed copy of {@code source}, its scales measured on calibration batches 0 .. {@code count - 1}, each
      * reported to {@code monitor}, which can cancel between them.
      *
-     * @throws TopiaryException when {@code alpha} is outside [0, 1] or there are no batches
+     * @throws TopiaryException when {@code alpha} is outside [0, 1], there are no batches, or the layers share weights
      */
     public static Result smooth(Llama source, BatchSource batches, int count, double alpha, Monitor monitor) {
+        source.config().checkUnshared("SmoothQuant, which folds scales measured on each layer's inputs into it,");
         checkAlpha(alpha);
         if (count < 1) {
             throw new TopiaryException("SmoothQuant needs at least one calibration batch, got " + count);
@@ -98,9 +99,11 @@ public final class Smoothing {
      * {@code channels} enter every q/k/v and gate/up projection {@code factor} times larger (both norms' weights
      * multiplied, the columns reading them divided), as the outlier channels of large language models do.
      *
-     * @throws TopiaryException when a channel is outside the hidden size or {@code factor} is not positive and finite
+     * @throws TopiaryException when a channel is outside the hidden size, {@code factor} is not positive and finite, or
+     *     the layers share weights
      */
     public static Llama withOutlierChannels(Llama source, int[] channels, float factor) {
+        source.config().checkUnshared("planting outlier channels");
         int hidden = source.config().hiddenSize();
         if (!(factor > 0) || Float.isInfinite(factor)) {
             throw new TopiaryException("an outlier factor must be positive and finite, got " + factor);

@@ -62,6 +62,10 @@ final class ExportCommand implements Callable<Integer> {
                     written.type().ggmlName(), written.bytes(), written.bitsPerWeight(),
                     written.fallbacks().isEmpty() ? "" : "; stored in another type: "
                             + String.join(", ", written.fallbacks())));
+            if (written.expanded()) {
+                out.println("the model's layers share " + written.sharedBlocks() + " blocks; llama.cpp has no sharing,"
+                        + " so each block is written once for every layer that uses it");
+            }
             out.flush();
         }
         return 0;

@@ -1,6 +1,7 @@
 package dev.topiary.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.topiary.Calibration;
 import dev.topiary.Distillation;
@@ -8,8 +9,10 @@ import dev.topiary.EarlyExit;
 import dev.topiary.Evaluation;
 import dev.topiary.Gptq;
 import dev.topiary.ModelDefaults;
+import dev.topiary.ModuleReplacing;
 import dev.topiary.Precision;
 import dev.topiary.Training;
+import dev.topiary.replace.ReplacingLoss;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -50,6 +53,25 @@ class CommandDefaultsTest {
         assertEquals(distillation.temperature(), distill.temperature);
         assertEquals(distillation.languageModelWeight(), distill.languageModelWeight);
         assertEquals(distillation.correctionSteps(), distill.correctionSteps);
+    }
+
+    @Test
+    void replaceDefaultsToTheDslsModuleReplacing() {
+        ReplaceCommand replace = parse(new ReplaceCommand(), "--model", "m", "--data", "d", "--output", "o");
+        ModuleReplacing replacing = ModuleReplacing.defaults();
+        Training training = replacing.training();
+        assertEquals(training.totalSteps(), replace.steps);
+        assertEquals(training.batchSize(), replace.batchSize);
+        assertEquals(training.sequenceLength(), replace.sequenceLength);
+        assertEquals(training.warmupFraction(), replace.warmup);
+        assertEquals(ModelDefaults.MINITRON_LEARNING_RATE, replace.learningRate);
+        assertEquals(replacing.layersPerModule(), replace.layersPerModule);
+        assertEquals(replacing.initialRate(), replace.initialRate);
+        assertEquals(replacing.rateSlope(), replace.rateSlope);
+        assertEquals(replacing.fineTuningSteps(), replace.fineTuningSteps);
+        assertEquals(replacing.seed(), replace.replacementSeed);
+        assertEquals(ReplacingLoss.NEXT_TOKEN, replacing.loss());
+        assertFalse(replace.distill);
     }
 
     @Test

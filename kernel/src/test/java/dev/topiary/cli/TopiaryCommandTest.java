@@ -282,6 +282,32 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void replaceWritesASuccessorWithOneLayerPerModuleAndItsRecipe() throws IOException {
+        Path text = dir.resolve("replace.jsonl");
+        Files.writeString(text, "{\"text\": \"" + "Ask not what your country can do for you. ".repeat(20) + "\"}\n");
+        Path out = dir.resolve("successor");
+        CommandRun r = CommandRun.run("replace", "--model", model.toString(), "--data", text.toString(), "--steps",
+                "4", "--fine-tuning-steps", "2", "--seq-len", "32", "--batch-size", "2", "--lr", "3e-3",
+                "--replacement-seed", "5", "--distill", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("replace: 4/4 steps"), r.err());
+        assertTrue(r.err().contains("replace: fine-tuning: 2/2 steps"), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("tokenizer.json")));
+        try (Llama before = LlamaCheckpoint.load(model, Device.cpu(), DataType.FLOAT32);
+                Llama after = LlamaCheckpoint.load(out, Device.cpu(), DataType.FLOAT32)) {
+            assertEquals(before.config().toBuilder().setNumHiddenLayers(1).build().toJson().without("torch_dtype"),
+                    after.config().toJson().without("torch_dtype"));
+        }
+        JsonNode step = new ObjectMapper().readTree(out.resolve("recipe.json").toFile()).path("steps").get(0);
+        assertEquals("replace", step.path("verb").asText());
+        assertEquals(5, step.path("replacing").path("replacement_seed").asLong());
+        assertEquals(2, step.path("replacing").path("layers_per_module").asInt());
+        assertEquals("predecessor_kl", step.path("replacing").path("loss").asText());
+        assertError(CommandRun.run("replace", "--model", model.toString(), "--data", text.toString(),
+                "--layers-per-module", "3", "--output", dir.resolve("never").toString()), "3 does not divide 2");
+    }
+
+    @Test
     void pruneNarrowsOrShortensByImportanceAndWritesARunnableCheckpoint() throws IOException {
         Path wide = dir.resolve("wide");
         assertEquals(0, CommandRun.run("init", "--preset", "tiny", "--layers", "3", "--hidden", "64", "--ffn", "224",
@@ -353,6 +379,59 @@ class TopiaryCommandTest {
         assertError(CommandRun.run("quantize", "--model", model.toString(), "--precision", "INT8", "--activations",
                 "int4", "--output", dir.resolve("bad").toString()), "unknown activation scheme 'int4'");
         assertFalse(Files.exists(dir.resolve("bad")));
+    }
+
+    @Test
+    void shareWritesOneCopyOfEachBlockThatLoadsToTheSameLogitsAsLayersHoldingCopies() throws IOException {
+        Path deep = dir.resolve("deep");
+        assertEquals(0, CommandRun.run("init", "--preset", "tiny", "--layers", "4", "--hidden", "32", "--ffn", "112",
+                "--vocab", "258", "--seed", "6", "--output", deep.toString()).code());
+        BpeModel.bytesOnly().write(deep.resolve("tokenizer.json"));
+        Path shared = dir.resolve("shared");
+        CommandRun r = CommandRun.run("share", "--model", deep.toString(), "--blocks", "2", "--pattern", "adjacent",
+                "--output", shared.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("shared 4 layers among 2 blocks (adjacent)"), r.out());
+        assertEquals(List.of(0, 0, 1, 1), LlamaConfig.read(shared).layerBlocks());
+        Lineage recipe = Lineage.read(shared.resolve("recipe.json"));
+        assertEquals(List.of("share"), recipe.steps().stream().map(Step::name).toList());
+        try (Llama original = LlamaCheckpoint.load(deep, Device.cpu(), DataType.FLOAT32);
+                Llama loaded = LlamaCheckpoint.load(shared, Device.cpu(), DataType.FLOAT32);
+                dev.topiary.io.SafetensorsReader file = dev.topiary.io.SafetensorsReader.open(
+                        shared.resolve("model.safetensors"))) {
+            assertFalse(file.tensors().containsKey("model.layers.1.self_attn.q_proj.weight"));
+            assertTrue(file.tensors().containsKey("model.layers.2.self_attn.q_proj.weight"));
+            assertTrue(r.out().contains(String.format("-> %,d unique parameters", loaded.parameterCount())), r.out());
+            // layers 0 and 1 compute with layer 0's weights, 2 and 3 with layer 2's: the original with those copies
+            java.util.Map<String, NDArray> copies = new java.util.LinkedHashMap<>();
+            original.parameters().forEach((name, p) -> {
+                String source = name.replace("model.layers.1.", "model.layers.0.")
+                        .replace("model.layers.3.", "model.layers.2.");
+                copies.put(name, original.parameters().get(source).duplicate());
+            });
+            try (Llama byHand = Llama.fromParameters(original.config(), copies, "copies")) {
+                int[] ids = {256, 87, 101, 40};
+                float[][] expected = byHand.logits(ids);
+                float[][] actual = loaded.logits(ids);
+                for (int t = 0; t < ids.length; t++) {
+                    assertArrayEquals(expected[t], actual[t], 0f);
+                }
+            }
+        }
+        CommandRun export = CommandRun.run("export", "--model", shared.toString(), "--type", "f32", "--output",
+                dir.resolve("shared.gguf").toString());
+        assertEquals(0, export.code(), export.err());
+        assertTrue(export.out().contains("the model's layers share 2 blocks; llama.cpp has no sharing, so each block"
+                + " is written once for every layer that uses it"), export.out());
+        assertError(CommandRun.run("share", "--model", deep.toString(), "--blocks", "3", "--pattern", "adjacent",
+                "--output", dir.resolve("odd").toString()), "multiple of the blocks (3)");
+        assertError(CommandRun.run("share", "--model", deep.toString(), "--blocks", "2", "--pattern", "pairs",
+                "--output", dir.resolve("odd").toString()), "expected one of cycle, adjacent");
+        Path text = Files.writeString(dir.resolve("share.jsonl"), "{\"text\": \"" + "To be shared. ".repeat(30)
+                + "\"}\n");
+        assertError(CommandRun.run("prune", "--model", shared.toString(), "--drop", "1", "--data", text.toString(),
+                "--tokenizer", model.toString(), "--output", dir.resolve("odd").toString()),
+                "are sharing 2 blocks [0, 0, 1, 1]");
     }
 
     @Test

@@ -220,12 +220,12 @@ class JShellSessionTest {
         run("Model model = null; QuantizedModel quantized = null; CalibratedPruning calibrated = null;",
                 new RecordingOutput());
         List<String> floating = completions("model.");
-        assertTrue(floating.containsAll(List.of("prune()", "train(", "distill(", "quantize(", "evaluate(", "save(")),
+        assertTrue(floating.containsAll(List.of("prune()", "share(", "train(", "distill(", "quantize(", "evaluate(", "save(")),
                 floating.toString());
         List<String> packed = completions("quantized.");
         assertTrue(packed.containsAll(List.of("evaluate(", "generate(", "save(", "precision()")), packed.toString());
-        assertTrue(packed.stream().noneMatch(m -> m.startsWith("prune") || m.startsWith("train")
-                || m.startsWith("distill") || m.startsWith("quantize")), packed.toString());
+        assertTrue(packed.stream().noneMatch(m -> m.startsWith("prune") || m.startsWith("share")
+                || m.startsWith("train") || m.startsWith("distill") || m.startsWith("quantize")), packed.toString());
         assertTrue(completions("model.prune().").containsAll(List.of("magnitude(", "nm(", "drop(", "width(")));
         List<String> onData = completions("calibrated.");
         assertTrue(onData.containsAll(List.of("width(", "layers(", "wanda(", "twoFour()")), onData.toString());
