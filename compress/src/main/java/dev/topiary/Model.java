@@ -381,8 +381,8 @@ public final class Model extends LanguageModel {
     // -------------------------------------------------------------------------------------------- package internals
 
     /**
-     * Refuses {@code verb} on a model with early-exit off-ramps: pruning would cut the layers and channels the ramps
-     * follow, and training the trunk would leave the ramps trained for another model.
+     * Refuses {@code verb} on a model with early-exit off-ramps: pruning, sharing and module replacing would change
+     * the layers the ramps follow, and training the trunk would leave the ramps trained for another model.
      *
      * @throws TopiaryException when the model has off-ramps
      */
