@@ -150,6 +150,7 @@ public sealed class CalibratedPruning permits Pruning {
 
     /** Carries out a resolved step: what every method above and a recipe replay call. */
     Model apply(PruneStep step) {
+        model.checkNoExits("prune");
         Llama source = model.llama();
         try {
             PruneStep.Pruned pruned = step.prune(new PruneInput(source, model.derivation(),

@@ -32,6 +32,7 @@ public record DistillStep(Lineage teacher, Distillation distillation) implements
      * @throws TopiaryException before any work when the models or the options cannot go together
      */
     public Model apply(Model student, Model teacher) {
+        student.checkNoExits("distill");
         DistillationObjectives.check(teacher, student, distillation);
         Model corrected = distillation.correctionSteps() > 0
                 ? teacher.train(distillation.training().withSteps(distillation.correctionSteps())) : null;

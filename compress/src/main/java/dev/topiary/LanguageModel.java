@@ -252,7 +252,8 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
      * Writes the model as a GGUF file that llama.cpp runs with nothing else (architecture, sizes, rope, tokenizer and
      * this model's lineage as {@code topiary.lineage} inside), its matrices in {@code type}. An existing file is
      * replaced only if it is a GGUF file Topiary wrote; any other is refused: see
-     * {@link #export(Path, GgmlType, Overwrite)}.
+     * {@link #export(Path, GgmlType, Overwrite)}. Early-exit off-ramps are left out (llama.cpp runs the full model);
+     * the current monitor is told so in a progress report whose detail is the warning.
      *
      * @throws TopiaryException before any work when the file exists, the model has no tokenizer or one llama.cpp
      *     cannot represent, or (for a quantized model) {@code type} cannot hold its weights exactly
@@ -284,6 +285,10 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
     GgufExport writeGguf(Path file, GgmlType type, Overwrite overwrite, Map<String, EncodedMatrix> encoded) {
         GgufOwnership.checkTarget(file, overwrite);
         Path tokenizerFile = tokenizer();
+        if (!config().exitLayers().isEmpty()) {
+            Monitor.current().report(new Progress("export", 0, 0, "tensors", "warning: the early-exit off-ramps after"
+                    + " layers " + config().exitLayers() + " are not written; llama.cpp runs the full model"));
+        }
         try {
             return LlamaGguf.write(llama(), tokenizerFile, lineage.summary(), lineage.toJson().toString(), type,
                     file, encoded);
@@ -393,6 +398,9 @@ public abstract sealed class LanguageModel implements HtmlRenderable, AutoClosea
         properties.put("ffn", c.intermediateSize());
         properties.put("heads (kv)", c.numAttentionHeads() + " (" + c.numKeyValueHeads() + ")");
         properties.put("head_dim", c.headDim());
+        if (!c.exitLayers().isEmpty()) {
+            properties.put("early exits after layers", c.exitLayers());
+        }
         properties.put("vocabulary", c.vocabSize());
         properties.put("parameters", Html.count(parameterCount()));
         properties.put("non-embedding", Html.count(nonEmbeddingParameterCount()));

@@ -28,9 +28,9 @@ import java.util.List;
  * QuantizedModel student = teacher.prune().width(0.5).distill(teacher).quantize(INT8);
  * }</pre>
  *
- * <p>Every verb ({@link #prune()}, {@link #train}, {@link #distill}, {@link #replaceModules}, {@link #smooth},
- * {@link #quantize}) builds a {@link Step} record, applies it and returns a new model, leaving its receiver as it was,
- * so re-running a notebook cell is safe.
+ * <p>Every verb ({@link #prune()}, {@link #share}, {@link #train}, {@link #distill}, {@link #replaceModules},
+ * {@link #smooth}, {@link #withExits}, {@link #quantize}) builds a {@link Step} record, applies it and returns a new
+ * model, leaving its receiver as it was, so re-running a notebook cell is safe.
  * Quantizing ends the chain: a {@link QuantizedModel} evaluates, generates and saves, but is not pruned or trained.
  *
  * <p>Long work reports progress to, and stops when asked by, the calling thread's {@link Monitor}; a cancelled verb
@@ -258,6 +258,49 @@ public final class Model extends LanguageModel {
         return new OutlierChannels(java.util.Arrays.stream(channels).boxed().toList(), factor).apply(this);
     }
 
+    /**
+     * A copy with early-exit off-ramps after every layer but the last, trained {@value EarlyExit#DEFAULT_STEPS} steps
+     * on the model's default corpus: see {@link #withExits(EarlyExit)}.
+     */
+    public Model withExits() {
+        return withExits(EarlyExit.defaults());
+    }
+
+    /**
+     * A copy with early-exit off-ramps ({@link AddExits}): after each chosen layer its own RMSNorm (started as a
+     * copy of the final norm) and the shared LM head, trained by distillation from the model's own final
+     * distribution with every other weight frozen. The model's own forward pass is unchanged; {@link #exiting}
+     * decodes leaving at the first confident ramp. Prune first, then add exits: pruning refuses a model with ramps.
+     *
+     * @throws TopiaryException before any work when a layer cannot take a ramp (the last, repeated, out of order),
+     *     the model has ramps already, or no data is given and the model has none by default
+     */
+    public Model withExits(EarlyExit exits) {
+        return exits.resolve(config(), defaults()).apply(this);
+    }
+
+    /**
+     * This model decoding with early exit: each token leaves at the first off-ramp whose largest next-token
+     * probability reaches {@code threshold} ({@link ExitingModel#NEVER} for the full model).
+     *
+     * @throws TopiaryException when the model has no off-ramps, or the threshold is NaN or negative
+     */
+    public ExitingModel exiting(double threshold) {
+        return new ExitingModel(this, threshold);
+    }
+
+    /**
+     * Early exit measured at each of {@code thresholds} ({@link ExitSweep}): layers run per token, loss on up to
+     * {@code maxTokens} predicted tokens of {@code data} and decoding speed, and accuracy on the first
+     * {@code nextSentenceItems} items of the embedded next-sentence task (0: not measured; each item decodes its
+     * four choices one token at a time, so a few dozen items take seconds on the embedded teacher).
+     *
+     * @throws TopiaryException when the model has no off-ramps or a threshold is NaN or negative
+     */
+    public ExitSweep exitSweep(Corpus data, long maxTokens, int nextSentenceItems, double... thresholds) {
+        return ExitSweep.measure(this, data, maxTokens, nextSentenceItems, thresholds);
+    }
+
     /** Quantized by round-to-nearest in {@code precision}'s default scheme (INT4 in groups of 128). */
     public QuantizedModel quantize(Precision precision) {
         return quantize(RoundToNearest.of(precision));
@@ -336,6 +379,19 @@ public final class Model extends LanguageModel {
     }
 
     // -------------------------------------------------------------------------------------------- package internals
+
+    /**
+     * Refuses {@code verb} on a model with early-exit off-ramps: pruning, sharing and module replacing would change
+     * the layers the ramps follow, and training the trunk would leave the ramps trained for another model.
+     *
+     * @throws TopiaryException when the model has off-ramps
+     */
+    void checkNoExits(String verb) {
+        if (!config().exitLayers().isEmpty()) {
+            throw new TopiaryException("this model has early-exit off-ramps after layers " + config().exitLayers()
+                    + ", which " + verb + " does not carry: " + verb + " first, then add exits with withExits()");
+        }
+    }
 
     /** A new model descending from this one by {@code step}, with {@code next} as its weights (now the model's). */
     Model derived(Llama next, Step step, StepMetrics metrics, Derivation derivation, List<TrainingProgress> history) {

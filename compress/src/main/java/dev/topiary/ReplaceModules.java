@@ -37,6 +37,7 @@ public record ReplaceModules(ModuleReplacing replacing) implements Step {
      *     weights
      */
     public Model apply(Model predecessor) {
+        predecessor.checkNoExits("replaceModules");
         predecessor.config().checkUnshared("module replacing");
         replacing.checkPredecessor(predecessor.config());
         int[] dropped = laterLayersOfEachModule(predecessor.config().numHiddenLayers());

@@ -51,6 +51,7 @@ public record ShareLayers(LayerSharing.Pattern pattern, int blocks) implements S
      * @throws TopiaryException when the model's layers already share weights, or the pattern does not fit them
      */
     public Model apply(Model model) {
+        model.checkNoExits("share");
         List<Integer> layerBlocks = pattern.layerBlocks(model.config().numHiddenLayers(), blocks);
         Llama shared = LayerSharing.share(model.llama(), layerBlocks);
         try {

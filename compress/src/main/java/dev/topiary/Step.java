@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code step.apply(model, replay)}.
  */
 public sealed interface Step permits PruneStep, ShareLayers, TrainStep, DistillStep, ReplaceModules, SmoothQuant,
-        OutlierChannels, QuantizeStep {
+        OutlierChannels, AddExits, QuantizeStep {
 
-    /** The verb: prune, share, train, distill, replace, smooth, outliers or quantize. */
+    /** The verb: prune, share, train, distill, replace, smooth, outliers, exit or quantize. */
     String verb();
 
     /** The name the step is registered and recorded under: the verb, then the method where a verb has several. */

@@ -28,6 +28,7 @@ final class StepRegistry {
         register("replace", ReplaceModules::fromJson);
         register("smooth", SmoothQuant::fromJson);
         register("outliers", OutlierChannels::fromJson);
+        register("exit", AddExits::fromJson);
         register("quantize.rtn", RoundToNearest::fromJson);
         register("quantize.gptq", Gptq::fromJson);
     }

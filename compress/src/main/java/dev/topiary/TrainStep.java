@@ -23,6 +23,7 @@ public record TrainStep(Training training) implements Step {
 
     /** A copy of {@code model} trained on next-token prediction. */
     public Model apply(Model model) {
+        model.checkNoExits("train");
         Llama copy = Fitting.copyOf(model.llama());
         try {
             List<TrainingProgress> curve = Fitting.fit(copy, Objective.LANGUAGE_MODELING, training, "train");

@@ -42,16 +42,8 @@ public final class LanguageModelEvaluation {
      */
     public static LanguageModelMetrics evaluate(Llama model, IndexedDataset data, int sequenceLength, int batchSize,
             long maxTokens, Cancellation cancellation, WindowProgress progress) {
-        long total = data.totalTokens();
-        if (total < 2) {
-            throw new TopiaryException("dataset " + data.prefix() + " holds " + total
-                    + " tokens; evaluation needs at least two");
-        }
-        int length = (int) Math.min(sequenceLength, total - 1);
-        long windows = (total - 1) / length;
-        if (maxTokens > 0) {
-            windows = Math.max(1, Math.min(windows, maxTokens / length));
-        }
+        int length = windowLength(data, sequenceLength);
+        long windows = windows(data, length, maxTokens);
         double nllSum = 0;
         long predicted = 0;
         progress.windowsDone(0, windows);
@@ -69,8 +61,34 @@ public final class LanguageModelEvaluation {
             predicted += (long) rows * length;
             progress.windowsDone(first + rows, windows);
         }
-        LanguageModelMetrics metrics = LanguageModelMetrics.ofLoss(nllSum / predicted, predicted);
-        return length == sequenceLength ? metrics : metrics.withWarning("the dataset holds " + total
+        return withShortDataWarning(LanguageModelMetrics.ofLoss(nllSum / predicted, predicted), data, sequenceLength,
+                length);
+    }
+
+    /**
+     * The predicted tokens per window: {@code sequenceLength}, or fewer when the dataset is shorter than one window.
+     *
+     * @throws TopiaryException when the dataset holds fewer than two tokens
+     */
+    static int windowLength(IndexedDataset data, int sequenceLength) {
+        long total = data.totalTokens();
+        if (total < 2) {
+            throw new TopiaryException("dataset " + data.prefix() + " holds " + total
+                    + " tokens; evaluation needs at least two");
+        }
+        return (int) Math.min(sequenceLength, total - 1);
+    }
+
+    /** The windows of {@code length} predicted tokens evaluated, for about {@code maxTokens} of them (0: all). */
+    static long windows(IndexedDataset data, int length, long maxTokens) {
+        long windows = (data.totalTokens() - 1) / length;
+        return maxTokens > 0 ? Math.max(1, Math.min(windows, maxTokens / length)) : windows;
+    }
+
+    /** {@code metrics}, with a warning when the windows came out shorter than {@code sequenceLength}. */
+    static LanguageModelMetrics withShortDataWarning(LanguageModelMetrics metrics, IndexedDataset data,
+            int sequenceLength, int length) {
+        return length == sequenceLength ? metrics : metrics.withWarning("the dataset holds " + data.totalTokens()
                 + " tokens, fewer than one sequence of " + sequenceLength + "+1; evaluated one sequence of " + length
                 + " predicted tokens");
     }

@@ -52,26 +52,33 @@ public final class MultipleChoiceScorer {
             double[][] logLikelihoods = logLikelihoods(model, pass.stream().map(Encoded::context).toList(),
                     pass.stream().map(Encoded::choices).toList());
             for (int i = 0; i < pass.size(); i++) {
-                MultipleChoiceItem item = pass.get(i).item();
-                double[] scores = logLikelihoods[i];
-                int best = 0;
-                int bestNormalized = 0;
-                for (int c = 1; c < scores.length; c++) {
-                    if (scores[c] > scores[best]) {
-                        best = c;
-                    }
-                    if (scores[c] / item.choices().get(c).length()
-                            > scores[bestNormalized] / item.choices().get(bestNormalized).length()) {
-                        bestNormalized = c;
-                    }
-                }
-                right += best == item.answer() ? 1 : 0;
-                rightNormalized += bestNormalized == item.answer() ? 1 : 0;
+                int[] choice = chosen(pass.get(i).item(), logLikelihoods[i]);
+                right += choice[0] == pass.get(i).item().answer() ? 1 : 0;
+                rightNormalized += choice[1] == pass.get(i).item().answer() ? 1 : 0;
             }
             scored.accept(first + pass.size());
         }
         int n = items.size();
         return new MultipleChoiceResult(task.name(), right / (double) n, rightNormalized / (double) n, n);
+    }
+
+    /**
+     * The choices {@code item}'s log-likelihoods {@code scores} pick: the highest score ({@code acc}), then the
+     * highest score per character ({@code acc_norm}); the first on a tie.
+     */
+    static int[] chosen(MultipleChoiceItem item, double[] scores) {
+        int best = 0;
+        int bestNormalized = 0;
+        for (int c = 1; c < scores.length; c++) {
+            if (scores[c] > scores[best]) {
+                best = c;
+            }
+            if (scores[c] / item.choices().get(c).length()
+                    > scores[bestNormalized] / item.choices().get(bestNormalized).length()) {
+                bestNormalized = c;
+            }
+        }
+        return new int[] {best, bestNormalized};
     }
 
     /** The log-likelihood of each continuation after one context. */

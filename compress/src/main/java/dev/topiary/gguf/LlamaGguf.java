@@ -114,8 +114,10 @@ public final class LlamaGguf {
                 fallbacks.add(tensor + " " + t);
             }
         });
-        return new GgufExport(file, type, fileBytes(file), LlamaLayout.parameterCount(c.withoutLayerSharing()),
-                fallbacks, c.sharesLayers() ? c.numBlocks() : 0);
+        // Early-exit off-ramps have no place in llama.cpp's Llama: the file holds the full model without them.
+        LlamaConfig written = c.withoutLayerSharing().toBuilder().optExitLayers(List.of()).build();
+        return new GgufExport(file, type, fileBytes(file), LlamaLayout.parameterCount(written), fallbacks,
+                c.sharesLayers() ? c.numBlocks() : 0);
     }
 
     /** The matrices of one export: each from its given blocks, or encoded from the model's floats. */

@@ -47,14 +47,10 @@ final class Attention {
         NDArray queries = Linear.linear(x, q).singletonOrThrow()
                 .reshape(batch, steps, kvHeads, groupSize, headDim)
                 .transpose(0, 2, 3, 1, 4);
-        NDArray keys = Linear.linear(x, k).singletonOrThrow()
-                .reshape(batch, steps, kvHeads, headDim)
-                .transpose(0, 2, 1, 3);
-        NDArray values = Linear.linear(x, v).singletonOrThrow()
-                .reshape(batch, steps, kvHeads, headDim)
-                .transpose(0, 2, 1, 3);
         queries = RotaryEmbedding.apply(queries, rope);
-        keys = RotaryEmbedding.apply(keys, rope);
+        NDArray[] keysValues = keysAndValues(x, rope);
+        NDArray keys = keysValues[0];
+        NDArray values = keysValues[1];
         if (cache != null) {
             NDArray[] all = cache.append(layer, keys, values);
             keys = all[0];
@@ -77,5 +73,27 @@ final class Attention {
                 .reshape(batch, steps, (long) kvHeads * groupSize * headDim);
         observer.observe(layer, ActivationObserver.Site.ATTENTION_OUTPUT_INPUT, heads);
         return Linear.linear(inputs.apply(heads), o).singletonOrThrow();
+    }
+
+    /**
+     * Appends to {@code cache} the keys and values {@link #forward} would compute for {@code input} {@code [B, T, D]},
+     * without attending: what an early exit leaves in the layers it skips.
+     */
+    void appendKeysAndValues(NDArray input, NDArray[] rope, KvCache cache, int layer) {
+        NDArray[] keysValues = keysAndValues(inputs.apply(input), rope);
+        cache.append(layer, keysValues[0], keysValues[1]);
+    }
+
+    // Keys (rotated) and values [B, KV, T, headDim] of the projection input x.
+    private NDArray[] keysAndValues(NDArray x, NDArray[] rope) {
+        long batch = x.getShape().get(0);
+        long steps = x.getShape().get(1);
+        NDArray keys = Linear.linear(x, k).singletonOrThrow()
+                .reshape(batch, steps, kvHeads, headDim)
+                .transpose(0, 2, 1, 3);
+        NDArray values = Linear.linear(x, v).singletonOrThrow()
+                .reshape(batch, steps, kvHeads, headDim)
+                .transpose(0, 2, 1, 3);
+        return new NDArray[] {RotaryEmbedding.apply(keys, rope), values};
     }
 }

@@ -43,6 +43,7 @@ public final class Llama implements AutoCloseable {
     private final NDArray embedTokens;
     private final List<TransformerBlock> layers;
     private final RmsNorm finalNorm;
+    private final Map<Integer, RmsNorm> exitNorms;
     private final NDArray lmHead;
     private final RotaryEmbedding rotary;
     private final DataType dataType;
@@ -74,6 +75,11 @@ public final class Llama implements AutoCloseable {
         }
         this.layers = List.copyOf(blocks);
         this.finalNorm = new RmsNorm(parameters.get(LlamaLayout.FINAL_NORM), config.rmsNormEps());
+        Map<Integer, RmsNorm> ramps = new LinkedHashMap<>();
+        for (int layer : config.exitLayers()) {
+            ramps.put(layer, new RmsNorm(parameters.get(LlamaLayout.exitNorm(layer)), config.rmsNormEps()));
+        }
+        this.exitNorms = Collections.unmodifiableMap(ramps);
         this.lmHead = config.tieWordEmbeddings() ? embedTokens : parameters.get(LlamaLayout.LM_HEAD);
         this.rotary = new RotaryEmbedding(config);
     }
@@ -266,6 +272,102 @@ public final class Llama implements AutoCloseable {
         return logits;
     }
 
+    /**
+     * A full-sequence pass (positions 0..T-1) giving fp32 logits {@code [B, T, V]} at every early-exit off-ramp, in
+     * the order of {@link LlamaConfig#exitLayers()}, then at the final head: each ramp is its own RMSNorm of the
+     * hidden state after its layer, then the shared LM head. The last entry equals {@link #forward(NDArray)}.
+     */
+    public List<NDArray> exitLogits(NDArray ids) {
+        int steps = checkSteps(ids, 0);
+        List<NDArray> logits = new ArrayList<>();
+        try (NDScope scope = new NDScope()) {
+            NDArray tokens = ids.toDevice(device(), false);
+            checkVocabulary(tokens);
+            NDManager m = tokens.getManager();
+            NDArray[] rope = rope(m, 0, steps);
+            NDArray mask = steps == 1 ? null : mask(m, 0, steps);
+            NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+            for (int i = 0; i < layers.size(); i++) {
+                h = layers.get(i).forward(h, rope, mask, null, i, ActivationObserver.NONE);
+                RmsNorm ramp = exitNorms.get(i);
+                if (ramp != null) {
+                    logits.add(head(ramp, h));
+                }
+            }
+            logits.add(head(h));
+            logits.forEach(NDScope::unregister);
+        }
+        logits.forEach(NDScope::register);
+        return logits;
+    }
+
+    /**
+     * What one early-exiting decoding step computed.
+     *
+     * @param logits fp32 next-token logits {@code [1, 1, V]} of the head it exited at (the final one if none)
+     * @param layersRun decoder layers that ran in full: a ramp's layer + 1, or every layer
+     */
+    public record ExitStep(NDArray logits, int layersRun) {}
+
+    /**
+     * One token {@code [1, 1]} decoded at the position after those {@code cache} holds, leaving at the first
+     * off-ramp whose confidence (the largest next-token probability of its distribution) reaches {@code threshold}.
+     * The layers after an exit do not run; each still receives, in its cache, the keys and values of the exit's
+     * hidden state taken as its input (its input norm, k and v projections and rotary embedding: CALM's state
+     * propagation), so later tokens that run those layers attend to every position.
+     *
+     * <p>With {@code threshold} {@link Double#POSITIVE_INFINITY} no ramp is evaluated and the step performs exactly
+     * the operations of {@link #forward(NDArray, KvCache)}: the same logits, bit for bit.
+     *
+     * @throws TopiaryException when the ids are not one token of one sequence, or the threshold is NaN or negative
+     */
+    public ExitStep forwardExiting(NDArray ids, KvCache cache, double threshold) {
+        if (!(threshold >= 0)) {
+            throw new TopiaryException("an exit threshold is a confidence in [0, 1] (or infinity: never exit), got "
+                    + threshold);
+        }
+        if (!ids.getShape().equals(new Shape(1, 1))) {
+            throw new TopiaryException("early-exit decoding takes one token of one sequence, ids [1, 1], got "
+                    + ids.getShape() + ": exits are decided token by token");
+        }
+        int start = cache.length();
+        checkSteps(ids, start);
+        NDArray logits = null;
+        int layersRun = layers.size();
+        try (NDScope scope = new NDScope()) {
+            NDArray tokens = ids.toDevice(device(), false);
+            checkVocabulary(tokens);
+            NDArray[] rope = rope(tokens.getManager(), start, 1);
+            NDArray h = Embedding.embedding(tokens, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+            for (int i = 0; i < layers.size() && logits == null; i++) {
+                h = layers.get(i).forward(h, rope, null, cache, i, ActivationObserver.NONE);
+                RmsNorm ramp = threshold == Double.POSITIVE_INFINITY ? null : exitNorms.get(i);
+                if (ramp != null) {
+                    NDArray rampLogits = head(ramp, h);
+                    if (rampLogits.softmax(-1).max().getFloat() >= threshold) {
+                        logits = rampLogits;
+                        layersRun = i + 1;
+                        for (int skipped = i + 1; skipped < layers.size(); skipped++) {
+                            layers.get(skipped).propagate(h, rope, cache, skipped);
+                        }
+                    }
+                }
+            }
+            if (logits == null) {
+                logits = head(h);
+            }
+            NDScope.unregister(logits);
+        }
+        NDScope.register(logits);
+        cache.advance(1);
+        return new ExitStep(logits, layersRun);
+    }
+
+    // fp32 logits of the hidden state h through `norm` and the LM head.
+    private NDArray head(RmsNorm norm, NDArray h) {
+        return Precision32.widen(Linear.linear(norm.forward(h), lmHead).singletonOrThrow());
+    }
+
     // The number of steps of token ids [B, T] that take the positions after `start`.
     private int checkSteps(NDArray ids, int start) {
         Shape shape = ids.getShape();
@@ -317,7 +419,7 @@ public final class Llama implements AutoCloseable {
 
     /** The fp32 logits {@code [..., V]} of the last layer's output {@code hidden}: the final norm, then the LM head. */
     NDArray head(NDArray hidden) {
-        return Precision32.widen(Linear.linear(finalNorm.forward(hidden), lmHead).singletonOrThrow());
+        return head(finalNorm, hidden);
     }
 
     private NDArray[] rope(NDManager m, int start, int steps) {
@@ -399,6 +501,10 @@ public final class Llama implements AutoCloseable {
         s.append("  norm: RMSNorm(").append(config.hiddenSize()).append(", eps=").append(config.rmsNormEps())
                 .append(")\n");
         s.append("  lm_head: ").append(config.tieWordEmbeddings() ? "tied to embed_tokens" : lmHead.getShape());
+        if (!exitNorms.isEmpty()) {
+            s.append("\n  exits: RMSNorm(").append(config.hiddenSize()).append(") + lm_head after layers ")
+                    .append(config.exitLayers());
+        }
         return s.toString();
     }
 

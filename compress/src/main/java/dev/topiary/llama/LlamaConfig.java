@@ -46,6 +46,7 @@ public final class LlamaConfig {
     private final int bosTokenId;
     private final List<Integer> eosTokenIds;
     private final String torchDtype;
+    private final List<Integer> exitLayers;
     private final List<Integer> layerBlocks;
     private final ObjectNode otherFields;
 
@@ -82,7 +83,26 @@ public final class LlamaConfig {
         eosTokenIds = List.copyOf(b.eosTokenIds);
         torchDtype = b.torchDtype;
         layerBlocks = b.layerBlocks == null ? null : checkedLayerBlocks(b.layerBlocks, numHiddenLayers);
+        exitLayers = checkExitLayers(b.exitLayers, numHiddenLayers);
         otherFields = b.otherFields.deepCopy();
+    }
+
+    // An off-ramp after the last layer would duplicate the final head; out of order or repeated ramps are a mistake.
+    private static List<Integer> checkExitLayers(List<Integer> layers, int numHiddenLayers) {
+        int previous = -1;
+        for (int layer : layers) {
+            if (layer < 0 || layer > numHiddenLayers - 2) {
+                throw new IllegalArgumentException("exit_layers: an off-ramp follows a layer in 0.."
+                        + (numHiddenLayers - 2) + " (every layer but the last, whose output is the model's own"
+                        + " head), got " + layer + " in a model of " + numHiddenLayers + " layers");
+            }
+            if (layer <= previous) {
+                throw new IllegalArgumentException("exit_layers must be strictly increasing, without repeats, got "
+                        + layers);
+            }
+            previous = layer;
+        }
+        return List.copyOf(layers);
     }
 
     // One block per layer, numbered in order of first use (block b first used before block b + 1), so that the
@@ -152,7 +172,8 @@ public final class LlamaConfig {
                 .optBosTokenId(bosTokenId)
                 .optEosTokenIds(eosTokenIds)
                 .optTorchDtype(torchDtype)
-                .optLayerBlocks(layerBlocks);
+                .optLayerBlocks(layerBlocks)
+                .optExitLayers(exitLayers);
         b.otherFields = otherFields.deepCopy();
         return b;
     }
@@ -260,6 +281,10 @@ public final class LlamaConfig {
             ArrayNode blocks = out.putArray("layer_blocks");
             layerBlocks.forEach(blocks::add);
         }
+        if (!exitLayers.isEmpty()) {
+            ArrayNode exits = out.putArray("exit_layers");
+            exitLayers.forEach(exits::add);
+        }
         return out;
     }
 
@@ -296,6 +321,11 @@ public final class LlamaConfig {
     public List<Integer> eosTokenIds() { return eosTokenIds; }
     /** The dtype the checkpoint was saved in ("bfloat16", "float16", "float32"), or null when not stated. */
     public String torchDtype() { return torchDtype; }
+    /**
+     * The layers (0-based) followed by an early-exit off-ramp, increasing; empty for a plain model. Written to
+     * config.json as {@code exit_layers} only when there are some, so a plain model's config is Hugging Face's.
+     */
+    public List<Integer> exitLayers() { return exitLayers; }
 
     /**
      * The block of weights each layer computes with, by layer, when layers share weights (layer {@code i} uses block
@@ -356,7 +386,8 @@ public final class LlamaConfig {
                 + ", vocab=" + vocabSize + ", rope_theta=" + ropeTheta
                 + (ropeScaling == null ? "" : ", rope_scaling=llama3(x" + ropeScaling.factor() + ")")
                 + (tieWordEmbeddings ? ", tied" : "")
-                + (layerBlocks == null ? "" : ", " + layerSharing()) + "}";
+                + (layerBlocks == null ? "" : ", " + layerSharing())
+                + (exitLayers.isEmpty() ? "" : ", exits after " + exitLayers) + "}";
     }
 
     /**
@@ -382,6 +413,7 @@ public final class LlamaConfig {
         private List<Integer> eosTokenIds = List.of(2);
         private String torchDtype;
         private List<Integer> layerBlocks;
+        private List<Integer> exitLayers = List.of();
         private ObjectNode otherFields = JsonNodeFactory.instance.objectNode();
 
         private Builder() {}
@@ -413,6 +445,8 @@ public final class LlamaConfig {
         public Builder optTorchDtype(String v) { torchDtype = v; return this; }
         /** Defaults to none: every layer its own weights. See {@link LlamaConfig#layerBlocks()}. */
         public Builder optLayerBlocks(List<Integer> v) { layerBlocks = v == null ? null : List.copyOf(v); return this; }
+        /** Defaults to none: a model without early-exit off-ramps. */
+        public Builder optExitLayers(List<Integer> v) { exitLayers = List.copyOf(v); return this; }
 
         public LlamaConfig build() {
             return new LlamaConfig(this);
@@ -462,11 +496,12 @@ public final class LlamaConfig {
             ifPresent("dtype", this::text, b::optTorchDtype);
             ifPresent("torch_dtype", this::text, b::optTorchDtype);
             ifPresent("layer_blocks", this::integers, b::optLayerBlocks);
+            ifPresent("exit_layers", this::integers, b::optExitLayers);
             ObjectNode other = root.deepCopy();
             other.remove(List.of("hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads",
                     "head_dim", "num_hidden_layers", "rms_norm_eps", "rope_theta", "rope_scaling", "vocab_size",
                     "tie_word_embeddings", "max_position_embeddings", "bos_token_id", "eos_token_id",
-                    "torch_dtype", "dtype", "layer_blocks"));
+                    "torch_dtype", "dtype", "layer_blocks", "exit_layers"));
             b.otherFields = other;
             try {
                 return b.build();

@@ -47,6 +47,8 @@ public final class LlamaLayout {
     public static String gateProj(int layer) { return layerPrefix(layer) + "mlp.gate_proj.weight"; }
     public static String upProj(int layer) { return layerPrefix(layer) + "mlp.up_proj.weight"; }
     public static String downProj(int layer) { return layerPrefix(layer) + "mlp.down_proj.weight"; }
+    /** The RMSNorm weight of the early-exit off-ramp after {@code layer}; the ramp shares the LM head. */
+    public static String exitNorm(int layer) { return "model.exits." + layer + ".norm.weight"; }
 
     /**
      * The layer under whose names the weights {@code layer} computes with are stored: the first layer that uses the
@@ -111,6 +113,9 @@ public final class LlamaLayout {
             shapes.put(downProj(i), new long[] {d, ffn});
         }
         shapes.put(FINAL_NORM, new long[] {d});
+        for (int layer : c.exitLayers()) {
+            shapes.put(exitNorm(layer), new long[] {d});
+        }
         if (!c.tieWordEmbeddings()) {
             shapes.put(LM_HEAD, new long[] {c.vocabSize(), d});
         }

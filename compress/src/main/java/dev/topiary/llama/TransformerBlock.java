@@ -23,6 +23,14 @@ final class TransformerBlock {
     }
 
     /**
+     * Fills this layer's cache entry for the positions of {@code x} as if it were this layer's input, without running
+     * the layer: an early exit's hidden state propagated to a layer it skips.
+     */
+    void propagate(NDArray x, NDArray[] rope, KvCache cache, int layer) {
+        attention.appendKeysAndValues(inputNorm.forward(x), rope, cache, layer);
+    }
+
+    /**
      * The layer's output, or null when it stops early: after showing {@code observer} the activation at
      * {@code last} (the attention and the MLP run whole once started, so a stop at a site inside one of them ends
      * the pass after it).

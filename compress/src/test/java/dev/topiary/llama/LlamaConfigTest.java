@@ -227,6 +227,27 @@ class LlamaConfigTest {
                 + " 128256, and the special tokens keep their place at the end", tooSmall.getMessage());
     }
 
+    @Test
+    void exitLayersAreAFieldOfTheirOwnWrittenOnlyWhenThereAreSome() {
+        String base = "{\"hidden_size\": 16, \"intermediate_size\": 56, \"num_attention_heads\": 4,"
+                + " \"num_hidden_layers\": 4, \"vocab_size\": 29";
+        LlamaConfig plain = LlamaConfig.fromJson(base + "}", "cfg.json");
+        assertEquals(List.of(), plain.exitLayers());
+        assertTrue(!plain.toJson().has("exit_layers"), plain.toJsonString());
+        LlamaConfig exits = LlamaConfig.fromJson(base + ", \"exit_layers\": [0, 2]}", "cfg.json");
+        assertEquals(List.of(0, 2), exits.exitLayers());
+        assertEquals(List.of(0, 2), JSON.convertValue(exits.toJson().get("exit_layers"), List.class));
+        assertEquals(1, exits.toJson().findValues("exit_layers").size());
+        assertEquals(exits, LlamaConfig.fromJson(exits.toJsonString(), "again"));
+        assertEquals(plain, exits.toBuilder().optExitLayers(List.of()).build());
+
+        assertMessage(base + ", \"exit_layers\": [3]}", "every layer but the last");
+        assertMessage(base + ", \"exit_layers\": [-1]}", "0..2");
+        assertMessage(base + ", \"exit_layers\": [1, 1]}", "strictly increasing");
+        assertMessage(base + ", \"exit_layers\": [2, 0]}", "strictly increasing");
+        assertMessage(base + ", \"exit_layers\": 1}", "field 'exit_layers' must be a list of integers");
+    }
+
     private static void assertMessage(String json, String expected) {
         TopiaryException e = assertThrows(TopiaryException.class, () -> LlamaConfig.fromJson(json, "cfg.json"));
         assertTrue(e.getMessage().startsWith("cfg.json") && e.getMessage().contains(expected), e.getMessage());

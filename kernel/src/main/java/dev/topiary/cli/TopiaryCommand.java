@@ -20,8 +20,8 @@ import picocli.CommandLine.ScopeType;
         description = "Shape large language models into small ones: Llama checkpoints on DJL's PyTorch engine.",
         subcommands = {LogitsCommand.class, GenerateCommand.class, InitCommand.class, BenchCommand.class,
             PrepareDataCommand.class, EvalCommand.class, TokenizerCommand.class, TeacherCommand.class,
-            DistillCommand.class, ReplaceCommand.class, PruneCommand.class, ShareCommand.class, QuantizeCommand.class,
-            ExportCommand.class, KernelCommand.class, InstallCommand.class, RunCommand.class,
+            DistillCommand.class, ReplaceCommand.class, PruneCommand.class, ShareCommand.class, ExitsCommand.class,
+            QuantizeCommand.class, ExportCommand.class, KernelCommand.class, InstallCommand.class, RunCommand.class,
             CommandLine.HelpCommand.class})
 public final class TopiaryCommand {
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.topiary.Calibration;
 import dev.topiary.Distillation;
+import dev.topiary.EarlyExit;
 import dev.topiary.Evaluation;
 import dev.topiary.Gptq;
 import dev.topiary.ModelDefaults;
@@ -78,6 +79,16 @@ class CommandDefaultsTest {
         EvalCommand eval = parse(new EvalCommand(), "--model", "m", "--data", "d");
         assertEquals(Evaluation.WINDOW_LENGTH, eval.sequenceLength);
         assertEquals(Evaluation.BATCH_SIZE, eval.batchSize);
+    }
+
+    @Test
+    void exitsDefaultsToTheDslsEarlyExit() {
+        ExitsCommand exits = parse(new ExitsCommand(), "--model", "m", "--data", "d", "--tokens", "1", "--output", "o");
+        Training training = EarlyExit.defaults().training();
+        assertEquals(training.batchSize(), exits.batchSize);
+        assertEquals(training.sequenceLength(), exits.sequenceLength);
+        assertEquals(training.learningRate(), exits.learningRate);
+        assertEquals(EarlyExit.defaults().layers(), exits.layers);
     }
 
     private static <T> T parse(T command, String... args) {

@@ -260,6 +260,28 @@ class TopiaryCommandTest {
     }
 
     @Test
+    void exitsAddsTrainedRampsAndLeavesTheTrunkAsItWas() throws IOException {
+        Path text = dir.resolve("exits.jsonl");
+        Files.writeString(text, "{\"text\": \"" + "Four score and seven years ago our fathers brought forth. ".repeat(20)
+                + "\"}\n");
+        Path out = dir.resolve("exits");
+        CommandRun r = CommandRun.run("exits", "--model", model.toString(), "--data", text.toString(), "--tokens",
+                "1024", "--seq-len", "32", "--batch-size", "4", "--lr", "3e-3", "--output", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("exit: ramps: 8/8 steps"), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("recipe.json")));
+        try (Llama before = LlamaCheckpoint.load(model, Device.cpu(), DataType.FLOAT32);
+                Llama after = LlamaCheckpoint.load(out, Device.cpu(), DataType.FLOAT32)) {
+            assertEquals(List.of(0), after.config().exitLayers());
+            before.parameters().forEach((name, p) -> org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    p.toFloatArray(), after.parameters().get(name).toFloatArray(), name));
+        }
+        assertError(CommandRun.run("exits", "--model", model.toString(), "--layers", "1", "--data", text.toString(),
+                "--tokens", "1024", "--seq-len", "32", "--batch-size", "4", "--output", dir.resolve("bad").toString()),
+                "every layer but the last");
+    }
+
+    @Test
     void replaceWritesASuccessorWithOneLayerPerModuleAndItsRecipe() throws IOException {
         Path text = dir.resolve("replace.jsonl");
         Files.writeString(text, "{\"text\": \"" + "Ask not what your country can do for you. ".repeat(20) + "\"}\n");
