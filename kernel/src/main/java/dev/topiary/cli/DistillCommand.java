@@ -34,13 +34,8 @@ final class DistillCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--seq-len", defaultValue = "" + Training.DEFAULT_SEQUENCE_LENGTH, paramLabel = "N",
-            description = "default: ${DEFAULT-VALUE}")
-    int sequenceLength;
-
-    @Option(names = "--batch-size", defaultValue = "" + Training.DEFAULT_BATCH_SIZE, paramLabel = "N",
-            description = "default: ${DEFAULT-VALUE}")
-    int batchSize;
+    @Mixin
+    TrainingBatchOptions batches;
 
     @Option(names = "--lr", defaultValue = "" + ModelDefaults.MINITRON_LEARNING_RATE, paramLabel = "RATE",
             description = "peak learning rate (default: ${DEFAULT-VALUE}, decaying by cosine to a tenth)")
@@ -62,9 +57,6 @@ final class DistillCommand implements Callable<Integer> {
             description = "fine-tune the teacher on --data for this many steps first (default: none)")
     long correctionSteps;
 
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "data order (default: 0)")
-    long seed;
-
     @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE", description = "auto, cpu, gpu or gpu:N")
     String device;
 
@@ -73,8 +65,8 @@ final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Training training = Training.tokens(tokens).withBatch(batchSize, sequenceLength)
-                .withLearningRate(learningRate).withWarmup(warmup).withSeed(seed);
+        Training training = batches.applyTo(Training.tokens(tokens))
+                .withLearningRate(learningRate).withWarmup(warmup);
         Distillation distillation = Distillation.defaults().withTraining(training).withTemperature(temperature)
                 .withLanguageModelLoss(languageModelWeight).withTeacherCorrection(correctionSteps);
         training.totalSteps(); // a budget under one batch fails here, before any model is loaded

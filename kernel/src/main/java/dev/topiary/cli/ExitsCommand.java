@@ -37,20 +37,12 @@ final class ExitsCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--seq-len", defaultValue = "" + Training.DEFAULT_SEQUENCE_LENGTH, paramLabel = "N",
-            description = "default: ${DEFAULT-VALUE}")
-    int sequenceLength;
-
-    @Option(names = "--batch-size", defaultValue = "" + Training.DEFAULT_BATCH_SIZE, paramLabel = "N",
-            description = "default: ${DEFAULT-VALUE}")
-    int batchSize;
+    @Mixin
+    TrainingBatchOptions batches;
 
     @Option(names = "--lr", paramLabel = "RATE",
             description = "peak learning rate (default: the model's, decaying by cosine to a tenth)")
     Double learningRate;
-
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "data order (default: 0)")
-    long seed;
 
     @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE", description = "auto, cpu, gpu or gpu:N")
     String device;
@@ -60,7 +52,7 @@ final class ExitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Training training = Training.tokens(tokens).withBatch(batchSize, sequenceLength).withSeed(seed);
+        Training training = batches.applyTo(Training.tokens(tokens));
         if (learningRate != null) {
             training = training.withLearningRate(learningRate);
         }

@@ -57,13 +57,8 @@ final class ReplaceCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--seq-len", defaultValue = "" + Training.DEFAULT_SEQUENCE_LENGTH, paramLabel = "N",
-            description = "default: ${DEFAULT-VALUE}")
-    int sequenceLength;
-
-    @Option(names = "--batch-size", defaultValue = "" + Training.DEFAULT_BATCH_SIZE, paramLabel = "N",
-            description = "default: ${DEFAULT-VALUE}")
-    int batchSize;
+    @Mixin
+    TrainingBatchOptions batches;
 
     @Option(names = "--lr", defaultValue = "" + ModelDefaults.MINITRON_LEARNING_RATE, paramLabel = "RATE",
             description = "peak learning rate of each phase (default: ${DEFAULT-VALUE}, decaying by cosine to a"
@@ -73,9 +68,6 @@ final class ReplaceCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "" + Training.DEFAULT_WARMUP_FRACTION, paramLabel = "FRACTION",
             description = "share of each phase's steps spent warming up (default: ${DEFAULT-VALUE})")
     double warmup;
-
-    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "data order (default: 0)")
-    long seed;
 
     @Option(names = "--replacement-seed", defaultValue = "0", paramLabel = "S",
             description = "seeds which modules are replaced at each step (default: 0)")
@@ -89,8 +81,8 @@ final class ReplaceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Training training = Training.steps(steps).withBatch(batchSize, sequenceLength).withLearningRate(learningRate)
-                .withWarmup(warmup).withSeed(seed);
+        Training training = batches.applyTo(Training.steps(steps)).withLearningRate(learningRate)
+                .withWarmup(warmup);
         ModuleReplacing chosen = ModuleReplacing.defaults().withTraining(training).withLayersPerModule(layersPerModule)
                 .withInitialRate(initialRate).withFineTuning(fineTuningSteps).withSeed(replacementSeed);
         ModuleReplacing scheduled = rateSlope != null ? chosen.withSchedule(initialRate, rateSlope) : chosen;

@@ -46,8 +46,9 @@ class CommandDefaultsTest {
                 "--tokens", "1000", "--output", "o");
         Distillation distillation = Distillation.defaults();
         Training training = distillation.training();
-        assertEquals(training.batchSize(), distill.batchSize);
-        assertEquals(training.sequenceLength(), distill.sequenceLength);
+        assertEquals(training.batchSize(), distill.batches.batchSize);
+        assertEquals(training.sequenceLength(), distill.batches.sequenceLength);
+        assertEquals(training.seed(), distill.batches.seed);
         assertEquals(training.warmupFraction(), distill.warmup);
         assertEquals(ModelDefaults.MINITRON_LEARNING_RATE, distill.learningRate);
         assertEquals(distillation.temperature(), distill.temperature);
@@ -61,8 +62,8 @@ class CommandDefaultsTest {
         ModuleReplacing replacing = ModuleReplacing.defaults();
         Training training = replacing.training();
         assertEquals(training.totalSteps(), replace.steps);
-        assertEquals(training.batchSize(), replace.batchSize);
-        assertEquals(training.sequenceLength(), replace.sequenceLength);
+        assertEquals(training.batchSize(), replace.batches.batchSize);
+        assertEquals(training.sequenceLength(), replace.batches.sequenceLength);
         assertEquals(training.warmupFraction(), replace.warmup);
         assertEquals(ModelDefaults.MINITRON_LEARNING_RATE, replace.learningRate);
         assertEquals(replacing.layersPerModule(), replace.layersPerModule);
@@ -85,8 +86,8 @@ class CommandDefaultsTest {
     void exitsDefaultsToTheDslsEarlyExit() {
         ExitsCommand exits = parse(new ExitsCommand(), "--model", "m", "--data", "d", "--tokens", "1", "--output", "o");
         Training training = EarlyExit.defaults().training();
-        assertEquals(training.batchSize(), exits.batchSize);
-        assertEquals(training.sequenceLength(), exits.sequenceLength);
+        assertEquals(training.batchSize(), exits.batches.batchSize);
+        assertEquals(training.sequenceLength(), exits.batches.sequenceLength);
         assertEquals(training.learningRate(), exits.learningRate);
         assertEquals(EarlyExit.defaults().layers(), exits.layers);
     }
