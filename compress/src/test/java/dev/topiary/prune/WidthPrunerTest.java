@@ -33,7 +33,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class WidthPrunerTest {
 
     private static final int[] IDS = {3, 17, 0, 49, 25, 8, 8, 41, 12, 30, 1};
-    private static final double TOLERANCE = 1e-5;
+    // The pruned model multiplies smaller matrices than the silenced reference, so its fp32 sums run in another
+    // order: within 1e-5 on an AMD EPYC host, 1.3e-5 apart on an Intel Xeon one (AVX-512), on logits of order one.
+    private static final double TOLERANCE = 3e-5;
 
     private static final int[] DROPPED_CHANNELS = {3, 17, 31};
     /** Kept query heads per layer: one of each KV group ({0,1} and {2,3}), different in each layer. */
