@@ -55,14 +55,13 @@ class GptqReferenceTest {
                 QuantizedTensor textbook = textbook(w, rows, columns, hessian.toFloatArray(), scheme, options);
                 String label = scheme + (actOrder ? ", act_order" : "");
                 if (scheme.groupSize() == 0 || actOrder) {
-                    // Scales fitted before the first column: the same codes and scales, bit for bit.
-                    assertArrayEquals(textbook.data(), blocked.data(), label);
+                    // Scales fitted from the original weights before the first column: bit for bit the same.
                     assertArrayEquals(textbook.scales(), blocked.scales(), label);
-                    continue;
                 }
-                // Groups fitted as GPTQ reaches them, from values in fp32 here and in double there: now and then a
-                // scale differs in its last bits and a code moves to the neighbouring level (measured: 11 of 3,840
-                // bytes for groups of 64, none for 32; output errors within 0.3%).
+                // The codes come from weights updated in fp32 here and in double there, and groups fitted as GPTQ
+                // reaches them from those values: now and then a value lands across a rounding boundary and a code
+                // moves to the neighbouring level (measured: 11 of 3,840 bytes for groups of 64; for INT8 none on an
+                // AMD EPYC host, 1 of 7,680 on an Intel Xeon one; output errors within 0.3%).
                 int differing = 0;
                 for (int i = 0; i < blocked.data().length; i++) {
                     differing += blocked.data()[i] == textbook.data()[i] ? 0 : 1;
