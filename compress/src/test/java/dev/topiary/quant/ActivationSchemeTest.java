@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** Per-token activation quantization in DJL against the same arithmetic written out in Java. */
 class ActivationSchemeTest {
 
-    // Two sequences of three tokens of five channels: an outlier channel, a token of zeros, exact ties.
+    // Two sequences of three tokens of five channels: an outlier channel, a token of zeros, values at the extremes.
     private static final float[] SMALL = {
         0.5f, -1.25f, 30f, 0.01f, 2f,
         0f, 0f, 0f, 0f, 0f,
