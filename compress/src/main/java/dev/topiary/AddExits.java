@@ -41,11 +41,6 @@ public record AddExits(List<Integer> layers, Training training) implements Step 
     }
 
     @Override
-    public String name() {
-        return verb();
-    }
-
-    @Override
     public Model apply(Model model, Replay replay) {
         return apply(model);
     }
